@@ -1,0 +1,1 @@
+"""Build everything a reader sees from catalog/: README, site pages, exports, feed."""

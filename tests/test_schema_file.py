@@ -1,0 +1,48 @@
+"""The JSON Schema file editors use, and the pydantic models behind it."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from schema import Paper, Taxonomy
+from site_builder.build import build_paper_schema
+from site_builder.load import load_catalog
+from site_builder.render.json_schema import render_paper_schema
+from site_builder.render.paper_yaml import render_paper_yaml
+from tests.conftest import GOOD_PAPER, REPO
+
+
+def test__committed_schema_is_current():
+    assert build_paper_schema(REPO, check=True).endswith("is up to date")
+
+
+def test__schema_offers_taxonomy_ids_and_forbids_unknown_keys():
+    taxonomy = Taxonomy.model_validate(yaml.safe_load((REPO / "catalog" / "taxonomy.yaml").read_text()))
+    schema = json.loads(render_paper_schema(taxonomy))
+    assert "id" not in schema["properties"] and "id" not in schema["required"]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["modality"]["items"]["enum"] == taxonomy.ids("modality")
+    assert set(schema["required"]) == {"title", "year", "venue", "modality", "task", "method"}
+
+
+def test__every_field_is_documented():
+    undocumented = [name for name, field in Paper.model_fields.items() if not field.description]
+    assert undocumented == []
+
+
+def test__load_dump_load_round_trips(catalog_dir, write_paper):
+    write_paper(
+        "zhou2019-models-genesis",
+        GOOD_PAPER
+        + "summary: >-\n  A long summary that wraps over more than one hundred characters\n"
+        + "  so that the dumper folds it over lines.\n"
+        + 'results:\n  - {dataset: LIDC, metric: AUC, value: "0.9850", label_fraction: "1%"}\n'
+        + "added: 2026-11-21\n",
+    )
+    first = load_catalog(catalog_dir).catalog.paper("zhou2019-models-genesis")
+    (catalog_dir / "papers" / "zhou2019-models-genesis.yaml").write_text(render_paper_yaml(first))
+    second = load_catalog(catalog_dir).catalog.paper("zhou2019-models-genesis")
+    assert second == first
+    assert second.results[0].value == "0.9850"
