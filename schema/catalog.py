@@ -71,7 +71,7 @@ class CatalogIssue:
 
 
 def find_catalog_issues(papers: Iterable[Paper]) -> list[CatalogIssue]:
-    """Duplicate DOIs, arXiv ids and titles. Each clash is reported on the later id."""
+    """Duplicate DOIs, arXiv ids, titles and paper links. Each clash is reported on the later id."""
     issues: list[CatalogIssue] = []
     first_by_key: dict[tuple[str, str], str] = {}
     for paper in sorted(papers, key=lambda p: p.id):
@@ -80,10 +80,12 @@ def find_catalog_issues(papers: Iterable[Paper]) -> list[CatalogIssue]:
             keys.append(("doi", paper.doi.casefold()))
         if paper.arxiv:
             keys.append(("arxiv", normalise_arxiv(paper.arxiv)))
+        if paper.links.paper:  # two papers cannot share one landing page
+            keys.append(("links.paper", paper.links.paper.rstrip("/").casefold()))
         for field_name, key in keys:
             other = first_by_key.setdefault((field_name, key), paper.id)
             if other != paper.id:
-                what = {"title": "title", "doi": "DOI", "arxiv": "arXiv id"}[field_name]
+                what = {"title": "title", "doi": "DOI", "arxiv": "arXiv id", "links.paper": "paper link"}[field_name]
                 issues.append(CatalogIssue(paper.id, field_name, f"same {what} as", other))
     return issues
 

@@ -41,6 +41,15 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from site_builder.quality import quality_report
+    from site_builder.render.quality import render_quality_json, render_quality_markdown
+
+    report = quality_report(build.load_or_fail(paths.project_root()))
+    print(render_quality_json(report) if args.json else render_quality_markdown(report, args.per_paper), end="")
+    return 0
+
+
 def _refs(args: argparse.Namespace) -> int:
     from runnable_refs.cli import main as refs_main
 
@@ -64,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     readme.add_argument("--check", action="store_true", help="fail with a diff if README.md is stale")
     schema = command("schema", _schema, "Generate schema/paper.schema.json from the pydantic models.")
     schema.add_argument("--check", action="store_true", help="fail with a diff if the file is stale")
+    doctor = command("doctor", _doctor, "Report coverage and what each paper still lacks.")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--per-paper", action="store_true", help="also list every paper's gaps")
     refs = command("refs", _refs, "List, run, probe and smoke-test the runnable references (needs the refs extra).")
     refs.add_argument(
         "refs_args", nargs=argparse.REMAINDER, help="arguments for `medssl refs` (see `medssl refs --help`)"

@@ -115,7 +115,7 @@ def load_catalog(catalog_dir: Path, extra_papers: Iterable[Path] = ()) -> LoadRe
     for issue in find_catalog_issues(papers):
         shown, document = documents[issue.paper_id]
         other_shown = documents[issue.other_id][0] if issue.other_id else ""
-        line = document.line_of((issue.field,))
+        line = document.line_of(tuple(issue.field.split(".")))
         problems.append(Problem(shown, line, issue.field, f"{issue.message} {other_shown}".strip()))
     problems += _check_refs(papers, documents)
 

@@ -86,12 +86,8 @@ def parse_yaml(data: bytes) -> Document:
     loader = yaml.CSafeLoader(text)
     try:
         node = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlProblem(line, f"invalid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
-        raise YamlProblem(1, f"invalid YAML: {error}") from None
+        raise _invalid_yaml(error, text) from None
     finally:
         loader.dispose()
     document = Document(value=None)
@@ -110,9 +106,19 @@ def _refuse_anchors(text: str) -> None:
                     token.start_mark.line + 1,
                     f"YAML {kind} are not allowed; write the value out in full",
                 )
-    except yaml.MarkedYAMLError as error:
+    except yaml.YAMLError as error:
+        raise _invalid_yaml(error, text) from None
+
+
+def _invalid_yaml(error: yaml.YAMLError, text: str) -> YamlProblem:
+    """A parser error as a YamlProblem on the line where the parser stopped."""
+    if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
-        raise YamlProblem(mark.line + 1 if mark else 1, f"invalid YAML: {error.problem}") from None
+        return YamlProblem(mark.line + 1 if mark else 1, f"invalid YAML: {error.problem or error.context}")
+    if isinstance(error, yaml.reader.ReaderError):  # a control character: say which, and where
+        line = text.count("\n", 0, error.position) + 1
+        return YamlProblem(line, f"invalid YAML: control character {error.character!r} is not allowed")
+    return YamlProblem(1, f"invalid YAML: {error}")
 
 
 class _Builder:

@@ -164,6 +164,8 @@ def test__bad_field_values_name_file_line_and_field(catalog_dir, write_paper, co
             "a:\n" + "".join("  " * i + "- \n" for i in range(1, 40)), "catalog/papers/p.yaml:", id="deep-nesting"
         ),
         pytest.param("? [a, b]\n: c\n", "catalog/papers/p.yaml:1: keys must be plain field names", id="complex-key"),
+        pytest.param("title: ok\nsummary: a\x00b\n", "catalog/papers/p.yaml:2: invalid YAML: control character", id="nul-byte"),
+        pytest.param("title: ok\n*: b\n", "catalog/papers/p.yaml:2: invalid YAML", id="bare-star-key"),
     ],
 )
 def test__unreadable_yaml_is_a_problem_not_a_crash(catalog_dir, write_paper, content, expected):
@@ -263,3 +265,12 @@ def test__a_broken_taxonomy_stops_before_papers(catalog_dir, write_paper):
     result = load_catalog(catalog_dir)
     assert result.catalog is None
     assert str(result.problems[0]) == "catalog/taxonomy.yaml:1: task: required field is missing"
+
+
+def test__two_papers_cannot_share_a_paper_link(catalog_dir, write_paper):
+    link = "  paper: https://example.org/one\n"
+    write_paper("a", GOOD_PAPER + link)
+    write_paper("b", GOOD_PAPER.replace("Models", "Other").replace('"1908.06912"', '"2004.07882"') + link)
+    assert problems_of(catalog_dir) == [
+        "catalog/papers/b.yaml:11: links.paper: same paper link as catalog/papers/a.yaml"
+    ]

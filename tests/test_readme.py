@@ -25,7 +25,7 @@ def test__a_paper_is_one_line_under_its_main_task(catalog_dir, write_paper):
     expected = (
         "### Segmentation\n\n"
         "- [Models Genesis: Generic Autodidactic Models for 3D Medical Image Analysis]"
-        "(https://arxiv.org/abs/1908.06912) - MICCAI 2019. CT · 3D · generative. "
+        "(https://arxiv.org/abs/1908.06912) - 2019, MICCAI. CT · 3D · generative. "
         "[Code](https://github.com/MrGiovanni/ModelsGenesis), "
         "[Reference: models\\_genesis](runnable_refs/models_genesis.py).\n"
     )
