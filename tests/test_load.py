@@ -164,7 +164,9 @@ def test__bad_field_values_name_file_line_and_field(catalog_dir, write_paper, co
             "a:\n" + "".join("  " * i + "- \n" for i in range(1, 40)), "catalog/papers/p.yaml:", id="deep-nesting"
         ),
         pytest.param("? [a, b]\n: c\n", "catalog/papers/p.yaml:1: keys must be plain field names", id="complex-key"),
-        pytest.param("title: ok\nsummary: a\x00b\n", "catalog/papers/p.yaml:2: invalid YAML: control character", id="nul-byte"),
+        pytest.param(
+            "title: ok\nsummary: a\x00b\n", "catalog/papers/p.yaml:2: invalid YAML: control character", id="nul-byte"
+        ),
         pytest.param("title: ok\n*: b\n", "catalog/papers/p.yaml:2: invalid YAML", id="bare-star-key"),
     ],
 )
