@@ -6,7 +6,7 @@ MEDSSL := $(BIN)/medssl
 CONSTRAINTS := requirements/constraints.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev serve readme validate lint test bench constraints clean
+.PHONY: help setup setup-dev serve site readme validate lint test bench constraints clean links
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,7 +37,10 @@ readme: setup ## Regenerate README.md and the JSON Schema from the catalog
 	$(MEDSSL) schema
 
 serve: validate readme ## Set up, validate, regenerate and serve the site at http://127.0.0.1:8000
-	@echo "The website arrives with the site issue; the catalog is valid and README.md is current."
+	MEDSSL_SITE_URL=http://127.0.0.1:8000/ NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve -a 127.0.0.1:8000
+
+site: validate ## Build the website into site/ (mkdocs build --strict)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: setup-dev ## Ruff, and the generated files' check modes
 	$(BIN)/ruff check .
@@ -49,8 +52,12 @@ lint: setup-dev ## Ruff, and the generated files' check modes
 test: lint ## Set up and run every check and the whole test suite
 	$(BIN)/pytest
 
+links: setup ## Check every link in the catalog, record catalog/link-status.json, write link-report.md
+	$(MEDSSL) links --report-md link-report.md --report-json link-report.json
+
 bench: setup-dev ## Run the benchmarks and print their numbers
 	$(BIN)/python bench/catalog_scale.py
+	$(BIN)/python bench/site_scale.py
 
 constraints: setup-dev ## Re-pin requirements/constraints.txt to what .venv has installed
 	{ echo "# Exact versions CI installs (pip install -c requirements/constraints.txt ...): reproducible runs."; \

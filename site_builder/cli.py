@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from site_builder import build, paths
+from site_builder.cli_contrib import add_contribution_commands
 from site_builder.problems import MedsslError, UsageError, format_problems
 
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     refs.add_argument(
         "refs_args", nargs=argparse.REMAINDER, help="arguments for `medssl refs` (see `medssl refs --help`)"
     )
+    add_contribution_commands(command)
     return parser
 
 

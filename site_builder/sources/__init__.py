@@ -1,0 +1,1 @@
+"""Metadata clients: arXiv, Crossref and Semantic Scholar over one polite, cached HTTP session."""
