@@ -71,7 +71,7 @@ class CatalogIssue:
 
 
 def find_catalog_issues(papers: Iterable[Paper]) -> list[CatalogIssue]:
-    """Duplicate DOIs, arXiv ids, titles and paper links. Each clash is reported on the later id."""
+    """Duplicate DOIs, arXiv ids, titles and paper links, each clash reported on both papers."""
     issues: list[CatalogIssue] = []
     first_by_key: dict[tuple[str, str], str] = {}
     for paper in sorted(papers, key=lambda p: p.id):
@@ -86,7 +86,9 @@ def find_catalog_issues(papers: Iterable[Paper]) -> list[CatalogIssue]:
             other = first_by_key.setdefault((field_name, key), paper.id)
             if other != paper.id:
                 what = {"title": "title", "doi": "DOI", "arxiv": "arXiv id", "links.paper": "paper link"}[field_name]
+                # Reported on both files, so whichever one a pull request touches gets the annotation.
                 issues.append(CatalogIssue(paper.id, field_name, f"same {what} as", other))
+                issues.append(CatalogIssue(other, field_name, f"same {what} as", paper.id))
     return issues
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 
 from schema.fields import (
     ID_PATTERN,
@@ -27,6 +28,13 @@ FIRST_YEAR = 1990
 def _latest_year() -> int:
     # Accepted papers can carry next year's date (e.g. a journal issue in January).
     return datetime.date.today().year + 1
+
+
+def _iso_date(value: object) -> object:
+    # YAML reads 2026-11-21 as a date already; any other spelling is refused with the form to use.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"give a date as YYYY-MM-DD (got {value!r})")
+    return value
 
 
 def _check_year(year: int) -> int:
@@ -126,7 +134,9 @@ class Paper(_Strict):
     refs: Annotated[list[RefName], AfterValidator(unique_items)] | None = Field(
         default=None, min_length=1, description="Names of runnable references in runnable_refs/."
     )
-    added: datetime.date | None = Field(default=None, description="Date the entry was added to the catalog.")
+    added: Annotated[datetime.date, BeforeValidator(_iso_date)] | None = Field(
+        default=None, description="Date the entry was added to the catalog, YYYY-MM-DD."
+    )
     tags: Annotated[list[Tag], AfterValidator(unique_items)] | None = Field(
         default=None, min_length=1, description="Free keywords, lower-case-with-dashes."
     )

@@ -188,7 +188,7 @@ def _problem_from_error(error: Any, model: type[BaseModel], document: Document, 
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         message = f"unknown field {loc[-1]!r}"
         message += f" (did you mean {hint[0]!r}?)" if hint else f"; allowed: {', '.join(allowed)}"
-        return Problem(shown, document.line_of(loc), field_label(loc[:-1]) or str(loc[-1]), message)
+        return Problem(shown, document.line_of(loc), field_label(loc), message)
     if kind == "missing":
         return Problem(
             shown, document.line_of(loc[:-1]) if len(loc) > 1 else 1, field_label(loc), "required field is missing"

@@ -117,7 +117,8 @@ def _invalid_yaml(error: yaml.YAMLError, text: str) -> YamlProblem:
         return YamlProblem(mark.line + 1 if mark else 1, f"invalid YAML: {error.problem or error.context}")
     if isinstance(error, yaml.reader.ReaderError):  # a control character: say which, and where
         line = text.count("\n", 0, error.position) + 1
-        return YamlProblem(line, f"invalid YAML: control character {error.character!r} is not allowed")
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        return YamlProblem(line, f"invalid YAML: control character {character!r} is not allowed")
     return YamlProblem(1, f"invalid YAML: {error}")
 
 
