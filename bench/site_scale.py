@@ -1,0 +1,260 @@
+"""How the website scales: builds for the bundled catalog and synthetic ones of 1,000 and 10,000 papers.
+
+For each catalog it runs `mkdocs build --strict` (pages, downloads and the Pagefind index), and prints
+the build's wall time and peak memory, the site's size, the search index's size and the Browse index's
+size. On the largest site it then opens Debian's Chromium (headless, served by `python -m http.server`
+on 127.0.0.1) and measures, in the page's own clock:
+
+- search: from the query landing in the header search box to the results on screen, for a query
+  typed at once after the page loads (the search index still loading) and for later ones;
+- Browse: from one keystroke (or one ticked box) in the filters to the next painted frame with the
+  updated table.
+
+Usage:  python bench/site_scale.py [--sizes 1000 10000] [--no-browser] [--json PATH] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+from catalog_scale import make_catalog  # noqa: E402  (bench/ is not a package)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SEARCH_QUERIES = ["contrastive", "Author4242", "segmentation BTCV", "synthetic study 9876", "pretraining", "genesis"]
+BROWSE_TYPING = "author77 two"  # typed one character at a time into Browse's text filter
+
+# In the page: put `term` in the header search box and wait until its results are drawn and painted.
+SEARCH_SCRIPT = """async (term) => {
+  const box = document.querySelector('[data-medssl-search]');
+  const input = document.getElementById('medssl-search-input');
+  const done = new Promise(resolve => new MutationObserver((changes, observer) => {
+    if (box.dataset.state === 'ready') { observer.disconnect(); resolve(); }
+  }).observe(box, {attributes: true, attributeFilter: ['data-state']}));
+  const start = performance.now();
+  input.focus();
+  input.value = term;
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  await done;
+  await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return [performance.now() - start, document.querySelectorAll('.md-search-result__item').length];
+}"""
+# In the page: one change to a Browse control, then the next painted frame.
+BROWSE_SCRIPT = """async ([selector, value]) => {
+  const control = document.querySelector(selector);
+  const start = performance.now();
+  if (control.type === 'checkbox') control.checked = !control.checked; else control.value = value;
+  control.dispatchEvent(new Event('input', {bubbles: true}));
+  await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return [performance.now() - start, Number(document.getElementById('medssl-count').dataset.count),
+          document.querySelectorAll('#medssl-rows tr').length];
+}"""
+
+
+def directory_size(path: Path) -> int:
+    return sum(file.stat().st_size for file in path.rglob("*") if file.is_file())
+
+
+def build(root: Path, output: Path) -> dict[str, float | int]:
+    """`mkdocs build --strict` of the project's site on root/catalog; time, memory and sizes."""
+    environment = {**os.environ, "MEDSSL_ROOT": str(root), "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(REPO / "mkdocs.yml")]
+    start = time.perf_counter()
+    completed = subprocess.run([*command, "-d", str(output)], env=environment, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"build failed:\n{completed.stdout}{completed.stderr}")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+    return {
+        "build_s": round(seconds, 2),
+        "peak_rss_mb": round(peak_kib / 1024),
+        "site_mb": round(directory_size(output) / 1e6, 1),
+        "pages": sum(1 for _ in output.rglob("index.html")),
+        "search_index_mb": round((output / "assets" / "medssl" / "search-index.json").stat().st_size / 1e6, 2),
+        "browse_index_mb": round((output / "assets" / "medssl" / "browse-index.json").stat().st_size / 1e6, 2),
+    }
+
+
+class Server:
+    """`python -m http.server` for a built site on a free port of 127.0.0.1."""
+
+    def __init__(self, directory: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(self.port), "--bind", "127.0.0.1", "--directory", str(directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median_ms": round(statistics.median(values), 1), "max_ms": round(max(values), 1)}
+
+
+INDEX_LOAD_SCRIPT = """async (url) => {
+  const start = performance.now();
+  await (await fetch(url, {cache: 'no-store'})).json();
+  return performance.now() - start;
+}"""
+
+
+def measure_in_browser(site: Path) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    with Server(site) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+        # Search. A fresh context has an empty cache: a query typed as soon as the box exists waits
+        # for the index to arrive; later queries are answered from the loaded index.
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(server.url, wait_until="commit")
+        page.wait_for_selector("[data-medssl-search]", state="attached")
+        first, hits = page.evaluate(SEARCH_SCRIPT, SEARCH_QUERIES[0])
+        later = [page.evaluate(SEARCH_SCRIPT, query)[0] for query in SEARCH_QUERIES[1:]]
+        index_load = page.evaluate(INDEX_LOAD_SCRIPT, f"{server.url}assets/medssl/search-index.json")
+        context.close()
+
+        # Browse: from navigation to a filled table, then single changes to the filters.
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(f"{server.url}browse/")
+        page.wait_for_selector("#medssl-browse[data-state=ready]")
+        browse_ready_s = time.perf_counter() - start
+        keystrokes = [
+            page.evaluate(BROWSE_SCRIPT, ["#medssl-q", BROWSE_TYPING[:length]])
+            for length in range(1, len(BROWSE_TYPING) + 1)
+        ]
+        page.evaluate(BROWSE_SCRIPT, ["#medssl-q", ""])
+        ticks = [
+            page.evaluate(BROWSE_SCRIPT, [f'#medssl-facets input[name="{facet}"]', None])
+            for facet in ("modality", "task", "method", "dimension", "venue")
+        ]
+        browser.close()
+    return {
+        "search_index_fetch_and_parse_ms": round(index_load, 1),
+        "search_query_typed_during_page_load_ms": round(first, 1),
+        "search_query_typed_during_page_load_results_shown": hits,
+        "search_later_queries": summary(later),
+        "browse_ready_s": round(browse_ready_s, 2),
+        "browse_rows_total": keystrokes[0][1],
+        "browse_keystroke": summary([milliseconds for milliseconds, _, _ in keystrokes]),
+        "browse_keystroke_last_count": keystrokes[-1][1],
+        "browse_facet_tick": summary([milliseconds for milliseconds, _, _ in ticks]),
+    }
+
+
+def report(browser: dict[str, Any], papers: int) -> None:
+    later, keystroke, tick = browser["search_later_queries"], browser["browse_keystroke"], browser["browse_facet_tick"]
+    print(f"\nIn Chromium, on the {papers}-paper site:")
+    print(f"  search index: fetched and parsed in {browser['search_index_fetch_and_parse_ms']} ms")
+    print(
+        f"  search, the first query, typed as soon as the page shows: "
+        f"{browser['search_query_typed_during_page_load_ms']} ms to results on screen"
+    )
+    print(
+        f"  search, later queries ({len(SEARCH_QUERIES) - 1}): median {later['median_ms']} ms, max {later['max_ms']} ms"
+    )
+    print(
+        f"  Browse: {browser['browse_ready_s']} s from navigation to a filled table "
+        f"({browser['browse_rows_total']} papers)"
+    )
+    print(
+        f"  Browse, keystroke to painted table: median {keystroke['median_ms']} ms, max {keystroke['max_ms']} ms "
+        f"over {len(BROWSE_TYPING)} keystrokes"
+    )
+    print(f"  Browse, ticked box to painted table: median {tick['median_ms']} ms, max {tick['max_ms']} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="synthetic catalog sizes")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurements")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path, help="keep the built sites under this folder")
+    args = parser.parse_args()
+
+    workspace = Path(tempfile.mkdtemp(prefix="medssl-site-scale-"))
+    rows = []
+    try:
+        print(
+            f"{'catalog':>10} {'papers':>7} {'build s':>8} {'peak MB':>8} {'site MB':>8} {'pages':>7} "
+            f"{'search index MB':>16} {'browse index MB':>16}"
+        )
+        catalogs = [("bundled", REPO, None)] + [("synthetic", workspace / f"c{size}", size) for size in args.sizes]
+        largest_site = None
+        for name, root, size in catalogs:
+            if size is not None:
+                make_catalog(root, size)
+            papers = len(list((root / "catalog" / "papers").glob("*.yaml")))
+            output = workspace / f"site-{name}-{papers}"
+            row = {"catalog": name, "papers": papers, **build(root, output)}
+            rows.append(row)
+            largest_site = output
+            print(
+                f"{name:>10} {papers:>7} {row['build_s']:>8} {row['peak_rss_mb']:>8} {row['site_mb']:>8} "
+                f"{row['pages']:>7} {row['search_index_mb']:>16} {row['browse_index_mb']:>16}"
+            )
+        browser = None
+        if not args.no_browser and largest_site is not None:
+            if not Path(CHROMIUM).exists():
+                print(f"\n{CHROMIUM} is missing: browser timings skipped")
+            else:
+                browser = measure_in_browser(largest_site)
+                report(browser, int(rows[-1]["papers"]))
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for site in workspace.glob("site-*"):
+                shutil.copytree(site, args.keep / site.name, dirs_exist_ok=True)
+        if args.json:
+            machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
+            document = {"benchmark": "site_scale", "machine": machine, "builds": rows, "browser": browser}
+            args.json.write_text(json.dumps(document, indent=2) + "\n")
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""mkdocs hooks (mkdocs.yml `hooks:`): the website's pages and files, generated from the catalog at build time.
+
+Stages, in mkdocs' order: load the catalog (on_config), add every generated page and file, the
+search index among them (on_files), fill the home page's markers (on_page_markdown), hand the
+generated pages' HTML to mkdocs as their content (on_page_markdown, on_page_content).
+`mkdocs serve` also watches the catalog, so editing a YAML file reloads the site.
+The catalog is read from $MEDSSL_ROOT/catalog when that is set, else from next to mkdocs.yml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+from mkdocs.utils.meta import get_data
+
+from schema import Catalog
+from site_builder import paths
+from site_builder.load import load_catalog
+from site_builder.problems import format_problems
+from site_builder.references import reference_command, reference_source_paths
+from site_builder.render.home import render_home_counts, render_latest_additions
+from site_builder.render.html import page_url
+from site_builder.render.paper_page import RunnableReference
+from site_builder.render.search_index import SitePage
+from site_builder.render.site import SiteSettings, render_site_files
+
+log = get_plugin_logger("medssl")
+# Hand-written pages mark where generated text goes with these comments.
+HOME_MARKERS = {
+    "<!-- medssl:counts -->": render_home_counts,
+    "<!-- medssl:latest -->": render_latest_additions,
+}
+# Markdown syntax left out of a hand-written page's text in the search index.
+CODE_BLOCK = re.compile(r"^ *```.*?^ *```", re.S | re.M)
+MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|\{[^}]*\}|\]\([^)]*\)|[#*_`|>\[\]]", re.S)
+
+# The section headings that site_macros.j2's heading() writes; each becomes an entry of the page's toc.
+HEADING = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="headerlink"')
+
+_catalog: Catalog | None = None
+_generated_pages: set[str] = set()  # src_uri of every generated page
+_html_bodies: dict[str, str] = {}  # src_uri -> the HTML body of a generated page, between the two page hooks
+
+
+def catalog_root(config: MkDocsConfig) -> Path:
+    override = os.environ.get("MEDSSL_ROOT")
+    return Path(override) if override else Path(config.config_file_path).resolve().parent
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    global _catalog
+    _generated_pages.clear()  # `mkdocs serve` may keep this module between builds
+    _html_bodies.clear()
+    started = time.perf_counter()
+    catalog_dir = paths.catalog_dir(catalog_root(config))
+    result = load_catalog(catalog_dir)
+    if result.catalog is None:
+        problems = "\n".join(format_problems(result.problems))
+        raise PluginError(f"the catalog in {catalog_dir} has problems; fix them (`medssl validate`):\n{problems}")
+    _catalog = result.catalog
+    log.info("loaded %d papers from %s in %.2f s", len(_catalog.papers), catalog_dir, time.perf_counter() - started)
+    return config
+
+
+def site_settings(config: MkDocsConfig, files: Files) -> SiteSettings:
+    if not config.site_url:
+        raise PluginError("mkdocs.yml needs site_url: the Atom feed links to absolute addresses")
+    repository = str(config.extra.get("repository", "")).rstrip("/")
+    if not repository.startswith("https://"):
+        raise PluginError("mkdocs.yml needs extra.repository: the https address of the catalog's repository")
+    references = {
+        name: RunnableReference(name, f"{repository}/blob/main/{path}", reference_command(name))
+        for name, path in reference_source_paths().items()
+    }
+    return SiteSettings(config.site_url, repository, references, hand_written_pages(files))
+
+
+def hand_written_pages(files: Files) -> list[SitePage]:
+    """The pages in docs/, as title and plain text for the search index (code examples left out)."""
+    pages = []
+    for file in files.documentation_pages():
+        body, meta = get_data(file.content_string)
+        heading = re.search(r"^# (.+)$", body, re.M)
+        title = str(meta.get("title") or (heading.group(1) if heading else file.name))
+        text = " ".join(MARKUP.sub(" ", CODE_BLOCK.sub(" ", body)).split())
+        pages.append(SitePage(page_url(file.src_uri), title, text))
+    return pages
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    assert _catalog is not None, "on_config loads the catalog first"
+    started = time.perf_counter()
+    generated = render_site_files(_catalog, site_settings(config, files))
+    for path, text in generated.items():
+        clash = files.get_file_from_path(path)
+        if clash is not None:
+            raise PluginError(f"docs/{path} clashes with a page generated from the catalog; remove it from docs/")
+        files.append(File.generated(config, path, content=text))
+        if path.endswith(".md"):
+            _generated_pages.add(path)
+    log.info("generated %d pages and files in %.2f s", len(generated), time.perf_counter() - started)
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.src_uri in _generated_pages:
+        # A generated page's body is finished, escaped HTML. Python-Markdown would only copy it through,
+        # after parsing it twice with html.parser: half the build time at 10,000 papers. So it skips
+        # Markdown and becomes the page's content in on_page_content.
+        _html_bodies[page.file.src_uri] = markdown
+        return ""
+    if _catalog is not None and page.file.src_uri == "index.md":
+        for marker, render in HOME_MARKERS.items():
+            markdown = markdown.replace(marker, render(_catalog))
+    return markdown
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    body = _html_bodies.pop(page.file.src_uri, None)
+    if body is None:
+        return html
+    headings = HEADING.findall(body)
+    page.toc = get_toc([{"level": 2, "id": anchor, "name": name, "children": []} for anchor, name in headings])
+    return body
+
+
+def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
+    # A change to any catalog file rebuilds the site and reloads the browser.
+    server.watch(str(paths.catalog_dir(catalog_root(config))))
+    return server

@@ -1,0 +1,79 @@
+"""The HTML side of the site renderers: an autoescaping Jinja environment and URL helpers.
+
+Catalog text reaches a page only through this environment, so every title, summary and
+link is HTML-escaped; links pass `http_url`, which refuses every scheme but http(s).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup, escape
+
+# Where generated pages live inside docs/ (and so in the site): one folder per kind.
+PAPERS_DIR = "papers"
+FACET_DIRS = {"modality": "modality", "task": "task", "method": "method", "year": "year"}
+
+
+def http_url(url: str | None) -> str | None:
+    """`url` if it is an http(s) URL, else None: a `javascript:` or `data:` link never becomes a link.
+
+    The schema already refuses such URLs; this is the second lock, for data that skipped it.
+    """
+    if not url:
+        return None
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return url if scheme in ("http", "https") else None
+
+
+def yaml_html_string(text: str) -> Markup:
+    """A YAML front-matter string holding `text` HTML-escaped.
+
+    mkdocs-material prints `page.meta.title` into <title> and the header without escaping,
+    so the title must arrive escaped; JSON strings are valid YAML.
+    """
+    return Markup(json.dumps(str(escape(text)), ensure_ascii=False))
+
+
+def page_url(source_path: str) -> str:
+    """The site URL (relative to the site root) of a docs/ page, with directory URLs: `papers/x.md` -> `papers/x/`."""
+    stem = source_path.removesuffix(".md")
+    if stem == "index":
+        return ""
+    return stem.removesuffix("/index") + "/"
+
+
+def relative_url(from_page: str, to_url: str) -> str:
+    """A link from the page at site URL `from_page` (e.g. `papers/x/`) to `to_url` (e.g. `modality/ct/`).
+
+    Both are relative to the site root and every page is a folder, so the link climbs one level
+    per folder of `from_page`: relative links keep the site working under any path on any host.
+    """
+    return "../" * from_page.count("/") + to_url or "./"
+
+
+def paper_url(paper_id: str) -> str:
+    return f"{PAPERS_DIR}/{paper_id}/"
+
+
+def facet_url(facet: str, value: str | int) -> str:
+    return f"{FACET_DIRS[facet]}/{str(value).lower()}/"
+
+
+@cache
+def html_environment() -> jinja2.Environment:
+    """Templates whose output is (or embeds) HTML or XML: autoescape on for every one of them."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("site_builder", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["http_url"] = http_url
+    environment.filters["yaml_html"] = yaml_html_string
+    return environment

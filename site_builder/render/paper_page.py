@@ -1,0 +1,103 @@
+"""One page per paper: metadata, main idea, reported results, links, BibTeX, runnable references, related papers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from schema import Catalog, Paper
+from site_builder.render.bibtex import render_bibtex_entry
+from site_builder.render.html import facet_url, html_environment, paper_url, relative_url
+
+RELATED_LIMIT = 6
+# Result columns beyond dataset / metric / value, shown only when some row fills them.
+OPTIONAL_RESULT_COLUMNS = (
+    ("model", "Model"),
+    ("label_fraction", "Labels"),
+    ("setting", "Setting"),
+    ("note", "Note"),
+)
+
+
+@dataclass(frozen=True)
+class RunnableReference:
+    """What a paper page shows of a runnable reference: where its code is and how to run it."""
+
+    name: str
+    source_url: str
+    command: str
+
+
+def related_papers(catalog: Catalog) -> dict[str, list[Paper]]:
+    """Paper id -> up to RELATED_LIMIT other papers sharing a modality and a task, newest first.
+
+    Buckets keyed by (modality, task) keep this linear in the catalog size: a paper takes the
+    newest few of each of its buckets, its first-listed (main) modality and task first, until it
+    has enough; those are then shown newest first.
+    """
+    newest = catalog.newest_first()
+    rank = {paper.id: position for position, paper in enumerate(newest)}
+    buckets: dict[tuple[str, str], list[Paper]] = {}
+    for paper in newest:
+        for modality in paper.modality:
+            for task in paper.task:
+                buckets.setdefault((modality, task), []).append(paper)
+    related: dict[str, list[Paper]] = {}
+    for paper in catalog.papers:
+        chosen: dict[str, Paper] = {}
+        for modality in paper.modality:
+            for task in paper.task:
+                for other in buckets[(modality, task)][: RELATED_LIMIT + 1]:
+                    if other.id != paper.id and len(chosen) < RELATED_LIMIT:
+                        chosen.setdefault(other.id, other)
+        related[paper.id] = sorted(chosen.values(), key=lambda other: rank[other.id])
+    return related
+
+
+def browse_query(paper: Paper) -> str:
+    """The Browse filter for 'papers like this one': its main modality and main task."""
+    return urlencode([("modality", paper.modality[0]), ("task", paper.task[0])])
+
+
+def render_paper_page(
+    paper: Paper,
+    catalog: Catalog,
+    related: list[Paper],
+    references: Mapping[str, RunnableReference],
+    repository_url: str,
+) -> str:
+    here = paper_url(paper.id)
+    results = paper.results or []
+    result_columns = [
+        (field, heading) for field, heading in OPTIONAL_RESULT_COLUMNS if any(getattr(r, field) for r in results)
+    ]
+    template = html_environment().get_template("site_paper.md.j2")
+    return template.render(
+        paper=paper,
+        taxonomy=catalog.taxonomy,
+        venue=catalog.taxonomy.term("venue", paper.venue),
+        summary_paragraphs=[part.strip() for part in (paper.summary or "").split("\n\n") if part.strip()],
+        result_columns=result_columns,
+        bibtex=render_bibtex_entry(paper, catalog.taxonomy),
+        references=[references[name] for name in paper.refs or [] if name in references],
+        related=related,
+        browse_link=relative_url(here, "browse/") + "?" + browse_query(paper),
+        entry_url=f"{repository_url.rstrip('/')}/blob/main/catalog/papers/{paper.id}.yaml",
+        link=lambda url: relative_url(here, url),
+        facet_url=facet_url,
+        paper_url=paper_url,
+    )
+
+
+def render_paper_pages(
+    catalog: Catalog, references: Mapping[str, RunnableReference], repository_url: str
+) -> dict[str, str]:
+    """docs/-relative path -> page text, one per paper. `repository_url` is where the catalog's files are shown."""
+    related = related_papers(catalog)
+    return {
+        f"{paper_url(paper.id).rstrip('/')}.md": render_paper_page(
+            paper, catalog, related[paper.id], references, repository_url
+        )
+        for paper in catalog.papers
+    }

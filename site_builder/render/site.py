@@ -1,0 +1,47 @@
+"""Every generated file of the website, as one linear recipe: Catalog in, {docs/-relative path: text} out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from schema import Catalog
+from site_builder.render.bibtex import render_bibtex
+from site_builder.render.browse import BROWSE_INDEX_PATH, render_browse_index, render_browse_page
+from site_builder.render.exports import render_papers_csv, render_papers_json
+from site_builder.render.feed import FEED_PATH, render_atom_feed
+from site_builder.render.home import render_resources_page
+from site_builder.render.listing_pages import render_listing_pages
+from site_builder.render.paper_page import RunnableReference, render_paper_pages
+from site_builder.render.search_index import SEARCH_INDEX_PATH, SitePage, render_search_index
+from site_builder.render.stats import render_stats_page
+
+# The download files, at the site root so their addresses stay short.
+DOWNLOADS = ("catalog.bib", "papers.json", "papers.csv", FEED_PATH)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What the pages need besides the catalog; mkdocs_hooks.py fills it from mkdocs.yml."""
+
+    site_url: str  # absolute address of the site, for the feed
+    repository_url: str  # the catalog's GitHub repository, for links to its files
+    references: Mapping[str, RunnableReference] = field(default_factory=dict)
+    hand_written: Sequence[SitePage] = ()  # docs/ pages, for the search index
+
+
+def render_site_files(catalog: Catalog, settings: SiteSettings) -> dict[str, str]:
+    """All generated pages and files, by their path inside docs/ (and so inside the site)."""
+    files: dict[str, str] = {}
+    files.update(render_paper_pages(catalog, settings.references, settings.repository_url))
+    files.update(render_listing_pages(catalog))
+    files["browse.md"] = render_browse_page(catalog)
+    files[BROWSE_INDEX_PATH] = render_browse_index(catalog)
+    files[SEARCH_INDEX_PATH] = render_search_index(catalog, settings.hand_written)
+    files["stats.md"] = render_stats_page(catalog)
+    files["resources.md"] = render_resources_page(catalog)
+    files["catalog.bib"] = render_bibtex(catalog)
+    files["papers.json"] = render_papers_json(catalog)
+    files["papers.csv"] = render_papers_csv(catalog)
+    files[FEED_PATH] = render_atom_feed(catalog, settings.site_url)
+    return files

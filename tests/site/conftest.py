@@ -1,0 +1,276 @@
+"""The website under test: a small fixture catalog and the real one, each built once per session with
+mkdocs and served by a real `python -m http.server` on 127.0.0.1; Playwright drives Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from schema import Catalog
+from site_builder.load import load_catalog
+from tests.conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO / "test-output" / "site"
+SITE_URL = "https://example.org/medssl/"
+
+# A title and summary that try to become markup; the site must show them as text.
+HOSTILE_TITLE = '<script>window.__pwned = 1</script> Evil & "quoted" </title><b>bold</b>'
+HOSTILE_SUMMARY = '<img src=x onerror="window.__pwned = 2"> [click](javascript:window.__pwned=3) *not emphasis*'
+
+# id -> fields. Chosen so that every facet has values with different counts and the filters overlap.
+FIXTURE_PAPERS: dict[str, dict[str, object]] = {
+    "zhou2019-models-genesis": {
+        "title": "Models Genesis: Generic Autodidactic Models for 3D Medical Image Analysis",
+        "authors": ["Zongwei Zhou", "Vatsal Sodha", "Jianming Liang"],
+        "year": 2019,
+        "venue": "MICCAI",
+        "modality": ["CT", "MRI"],
+        "task": ["segmentation", "classification"],
+        "method": ["generative"],
+        "dimension": ["3D"],
+        "arxiv": "1908.06912",
+        "links": {"code": "https://github.com/MrGiovanni/ModelsGenesis"},
+        "summary": "An encoder-decoder restores sub-volumes corrupted by pixel shuffling, fine-tuned on lung nodules.",
+        "refs": ["models_genesis"],
+        "added": "2026-01-10",
+    },
+    "chen2020-ct-contrast": {
+        "title": "Contrastive Pretraining of Abdominal CT Encoders",
+        "year": 2020,
+        "month": 6,
+        "venue": "MedIA",
+        "modality": ["CT"],
+        "task": ["segmentation"],
+        "method": ["contrastive"],
+        "dimension": ["3D"],
+        "doi": "10.1016/j.media.2020.000001",
+        "results": [
+            {"dataset": "BTCV", "metric": "Dice", "value": "0.812", "label_fraction": "10%"},
+            {"dataset": "MSD Spleen", "metric": "Dice", "value": "0.951", "model": "ResNet-50"},
+        ],
+        "added": "2026-02-01",
+    },
+    "azizi2021-chest-xray": {
+        "title": "Big Self-Supervised Models for Chest Radiographs",
+        "authors": ["Shekoofeh Azizi", "José Sánchez"],
+        "year": 2021,
+        "venue": "ICCV",
+        "modality": ["X-ray", "dermoscopy"],
+        "task": ["classification"],
+        "method": ["contrastive"],
+        "dimension": ["2D"],
+        "arxiv": "2101.05224",
+        "links": {"code": "https://github.com/example/chest"},
+        "added": "2026-02-01",
+    },
+    "tang2022-swin-pretraining": {
+        "title": "Swin Transformers Pretrained on Unlabelled CT Volumes",
+        "year": 2022,
+        "venue": "CVPR",
+        "modality": ["CT"],
+        "task": ["segmentation"],
+        "method": ["masked-image-modelling", "contrastive"],
+        "dimension": ["3D"],
+        "arxiv": "2111.14791",
+        "links": {"code": "https://github.com/example/swin"},
+        "refs": ["swin_unetr_pretext"],
+    },
+    "he2022-masked-autoencoders": {
+        "title": "Masked Autoencoders Are Scalable Vision Learners",
+        "year": 2022,
+        "venue": "CVPR",
+        "modality": ["natural-images"],
+        "task": ["representation-learning"],
+        "method": ["masked-image-modelling"],
+        "dimension": ["2D"],
+        "scope": "foundations",
+        "arxiv": "2111.06377",
+        "links": {"code": "https://github.com/facebookresearch/mae"},
+        "refs": ["mae"],
+    },
+    "li2023-echo-distillation": {
+        "title": "Self-Distillation for Echocardiography Video Detection",
+        "year": 2023,
+        "venue": "arXiv",
+        "modality": ["ultrasound"],
+        "task": ["detection"],
+        "method": ["self-distillation"],
+        "dimension": ["video"],
+        "arxiv": "2305.00001",
+        "added": "2026-03-05",
+    },
+    "kim2023-brain-registration": {
+        "title": "Predictive Pretext Tasks for Brain MRI Registration",
+        "year": 2023,
+        "venue": "TMI",
+        "modality": ["MRI"],
+        "task": ["registration", "segmentation"],
+        "method": ["predictive"],
+        "dimension": ["3D"],
+        "links": {"paper": "https://example.org/kim2023", "code": "https://github.com/example/brainreg"},
+    },
+    "wang2024-pathology-dino": {
+        "title": "Self-Distilled Vision Transformers for Whole-Slide Pathology",
+        "year": 2024,
+        "venue": "NeurIPS",
+        "modality": ["histopathology"],
+        "task": ["classification"],
+        "method": ["self-distillation"],
+        "dimension": ["2D"],
+        "links": {"paper": "https://example.org/wang2024"},
+        "added": "2025-12-24",
+    },
+    "evil2024-hostile-entry": {
+        "title": HOSTILE_TITLE,
+        "year": 2024,
+        "venue": "ISBI",
+        "modality": ["CT"],
+        "task": ["segmentation"],
+        "method": ["contrastive"],
+        "dimension": ["2D"],
+        "links": {"paper": 'https://example.org/evil?x="onmouseover=window.__pwned=4'},
+        "summary": HOSTILE_SUMMARY,
+    },
+}
+
+FIXTURE_RESOURCES = {
+    "resources": [
+        {"title": "A Survey of Self-Supervised Learning for Medical Images", "kind": "survey", "year": 2023},
+        {
+            "title": "Awesome Self-Supervised Learning",
+            "kind": "paper-list",
+            "url": "https://github.com/example/awesome-ssl",
+            "note": "A general list.",
+        },
+    ]
+}
+
+
+def write_fixture_catalog(root: Path) -> None:
+    """Write the fixture catalog under root/catalog, with the real taxonomy."""
+    catalog_dir = root / "catalog"
+    (catalog_dir / "papers").mkdir(parents=True)
+    shutil.copy(REPO / "catalog" / "taxonomy.yaml", catalog_dir / "taxonomy.yaml")
+    for paper_id, fields in FIXTURE_PAPERS.items():
+        text = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
+        (catalog_dir / "papers" / f"{paper_id}.yaml").write_text(text, encoding="utf-8")
+    (catalog_dir / "resources.yaml").write_text(yaml.safe_dump(FIXTURE_RESOURCES, sort_keys=False))
+
+
+def build_site(root: Path, output: Path, site_url: str = SITE_URL) -> subprocess.CompletedProcess[str]:
+    """`mkdocs build --strict` of the project's mkdocs.yml on the catalog under `root`."""
+    environment = {**os.environ, "MEDSSL_ROOT": str(root), "MEDSSL_SITE_URL": site_url, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(output)]
+    return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=root, check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    catalog: Catalog
+    directory: Path
+    url: str  # http://127.0.0.1:<port>/
+    build_output: str
+
+
+@pytest.fixture(scope="session")
+def serve() -> Iterator[object]:
+    """serve(directory) -> base URL of a `python -m http.server` for it; every server stops at the end."""
+    servers: list[subprocess.Popen[bytes]] = []
+
+    def start(directory: Path) -> str:
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        servers.append(server)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return f"http://127.0.0.1:{port}/"
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"http.server for {directory} did not start") from None
+                time.sleep(0.05)
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def fixture_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("fixture-site")
+    write_fixture_catalog(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def fixture_catalog(fixture_root: Path) -> Catalog:
+    result = load_catalog(fixture_root / "catalog")
+    assert result.catalog is not None, result.problems
+    return result.catalog
+
+
+@pytest.fixture(scope="session")
+def fixture_site(fixture_root: Path, fixture_catalog: Catalog, serve) -> BuiltSite:
+    completed = build_site(fixture_root, fixture_root / "site")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    output = completed.stdout + completed.stderr
+    return BuiltSite(fixture_catalog, fixture_root / "site", serve(fixture_root / "site"), output)
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory, serve) -> BuiltSite:
+    """The bundled catalog, built from the repository as `make site` does."""
+    output = tmp_path_factory.mktemp("real-site") / "site"
+    completed = build_site(REPO, output)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    result = load_catalog(REPO / "catalog")
+    assert result.catalog is not None
+    return BuiltSite(result.catalog, output, serve(output), completed.stdout + completed.stderr)
+
+
+# Playwright: pytest-playwright's fixtures, pointed at Debian's Chromium (never a downloaded browser).
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (install Debian's chromium package, as .ci/run does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI=true, so the browser tests must run", pytrace=False)
+        pytest.skip(reason)
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, object]:
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
