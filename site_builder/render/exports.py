@@ -64,6 +64,15 @@ def render_papers_json(catalog: Catalog) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); a
+# leading apostrophe makes it text again, as OWASP recommends.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralise_formula(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def _csv_value(paper: Paper, column: str) -> str:
     if column == "url":
         return paper.url
@@ -82,5 +91,5 @@ def render_papers_csv(catalog: Catalog) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180 line ends
     writer.writerow(CSV_COLUMNS)
     for paper in catalog.papers:
-        writer.writerow([_csv_value(paper, column) for column in CSV_COLUMNS])
+        writer.writerow([_neutralise_formula(_csv_value(paper, column)) for column in CSV_COLUMNS])
     return buffer.getvalue()
