@@ -1,9 +1,11 @@
 """How the website scales: builds for the bundled catalog and synthetic ones of 1,000 and 10,000 papers.
 
-For each catalog it runs `mkdocs build --strict` (pages, downloads and the Pagefind index), and prints
-the build's wall time and peak memory, the site's size, the search index's size and the Browse index's
-size. On the largest site it then opens Debian's Chromium (headless, served by `python -m http.server`
-on 127.0.0.1) and measures, in the page's own clock:
+For each catalog it runs `mkdocs build --strict` (pages, downloads and the search and Browse indexes),
+and prints the build's wall time and peak memory, the site's size, the search index's size and the
+Browse index's size, next to the floor: a bare mkdocs-material build of as many plain pages (a title
+and a paragraph each, out of the nav, as the project's paper pages are). On the largest site it then
+opens Debian's Chromium (headless, served by `python -m http.server` on 127.0.0.1) and measures, in
+the page's own clock:
 
 - search: from the query landing in the header search box to the results on screen, for a query
   typed at once after the page loads (the search index still loading) and for later ones;
@@ -97,6 +99,34 @@ def build(root: Path, output: Path) -> dict[str, float | int]:
         "search_index_mb": round((output / "assets" / "medssl" / "search-index.json").stat().st_size / 1e6, 2),
         "browse_index_mb": round((output / "assets" / "medssl" / "browse-index.json").stat().st_size / 1e6, 2),
     }
+
+
+PLAIN_MKDOCS = """site_name: floor
+theme: {name: material, font: false}
+plugins: [search]
+nav: [Home: index.md]
+"""
+
+
+def floor_build(workspace: Path, pages: int) -> float:
+    """Seconds for a bare mkdocs-material build of `pages` plain pages: what any site of that size costs."""
+    root = workspace / f"floor-{pages}"
+    (root / "docs" / "p").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(PLAIN_MKDOCS)
+    (root / "docs" / "index.md").write_text("# Home\n")
+    for index in range(pages):
+        (root / "docs" / "p" / f"{index}.md").write_text(f"# Page {index}\n\nA paragraph of plain text {index}.\n")
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(root / "mkdocs.yml"), "-d", str(root / "site")],
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    seconds = time.perf_counter() - start
+    shutil.rmtree(root)
+    return round(seconds, 2)
 
 
 class Server:
@@ -219,8 +249,8 @@ def main() -> int:
     rows = []
     try:
         print(
-            f"{'catalog':>10} {'papers':>7} {'build s':>8} {'peak MB':>8} {'site MB':>8} {'pages':>7} "
-            f"{'search index MB':>16} {'browse index MB':>16}"
+            f"{'catalog':>10} {'papers':>7} {'build s':>8} {'floor s':>8} {'ratio':>6} {'peak MB':>8} {'site MB':>8} "
+            f"{'pages':>7} {'search index MB':>16} {'browse index MB':>16}"
         )
         catalogs = [("bundled", REPO, None)] + [("synthetic", workspace / f"c{size}", size) for size in args.sizes]
         largest_site = None
@@ -229,12 +259,15 @@ def main() -> int:
                 make_catalog(root, size)
             papers = len(list((root / "catalog" / "papers").glob("*.yaml")))
             output = workspace / f"site-{name}-{papers}"
-            row = {"catalog": name, "papers": papers, **build(root, output)}
+            row: dict[str, Any] = {"catalog": name, "papers": papers, **build(root, output)}
+            row["floor_s"] = floor_build(workspace, int(row["pages"]))
+            row["ratio"] = round(float(row["build_s"]) / float(row["floor_s"]), 2)
             rows.append(row)
             largest_site = output
             print(
-                f"{name:>10} {papers:>7} {row['build_s']:>8} {row['peak_rss_mb']:>8} {row['site_mb']:>8} "
-                f"{row['pages']:>7} {row['search_index_mb']:>16} {row['browse_index_mb']:>16}"
+                f"{name:>10} {papers:>7} {row['build_s']:>8} {row['floor_s']:>8} {row['ratio']:>6} "
+                f"{row['peak_rss_mb']:>8} {row['site_mb']:>8} {row['pages']:>7} {row['search_index_mb']:>16} "
+                f"{row['browse_index_mb']:>16}"
             )
         browser = None
         if not args.no_browser and largest_site is not None:
