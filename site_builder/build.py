@@ -13,7 +13,7 @@ from schema import Catalog
 from site_builder import paths
 from site_builder.load import LoadResult, display_path, load_catalog, load_taxonomy
 from site_builder.problems import ProblemsFound, format_problems
-from site_builder.references import reference_source_paths
+from site_builder.references import readme_references
 from site_builder.render.json_schema import render_paper_schema
 from site_builder.render.readme import render_readme
 from site_builder.write import stale_diff, write_atomic
@@ -50,7 +50,7 @@ def generate(path: Path, text: str, check: bool) -> str:
 
 def build_readme(root: Path, check: bool = False) -> str:
     catalog = load_or_fail(root)
-    return generate(paths.readme_path(root), render_readme(catalog, reference_source_paths()), check)
+    return generate(paths.readme_path(root), render_readme(catalog, readme_references()), check)
 
 
 def build_paper_schema(root: Path, check: bool = False) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# Where the project lives on GitHub; README links that must be absolute (awesome-lint) point here.
+REPOSITORY_URL = "https://github.com/awesome-ssl-medical-imaging/awesome-ssl-medical-imaging"
+
 
 def project_root() -> Path:
     """The checkout to work on: $MEDSSL_ROOT, else the nearest parent with catalog/taxonomy.yaml."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from runnable_refs.registry import REFERENCES
+from site_builder.paths import REPOSITORY_URL
+from site_builder.render.readme import ReadmeReference
 
 
 def reference_source_paths() -> dict[str, str]:
@@ -13,3 +15,20 @@ def reference_source_paths() -> dict[str, str]:
 def reference_command(name: str) -> str:
     """The command a researcher runs to try a reference."""
     return f"medssl refs run {name} --device auto"
+
+
+def readme_references() -> list[ReadmeReference]:
+    """Every runnable reference, sorted by name, as the README lists it."""
+    paths = reference_source_paths()
+    return [
+        ReadmeReference(
+            name=ref.name,
+            path=paths[ref.name],
+            url=f"{REPOSITORY_URL}/blob/main/{paths[ref.name]}",
+            command=reference_command(ref.name),
+            paper=ref.paper,
+            pretext=ref.pretext,
+            dimension=ref.dimension,
+        )
+        for ref in sorted(REFERENCES, key=lambda ref: ref.name)
+    ]

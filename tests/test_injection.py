@@ -40,7 +40,7 @@ def catalog(catalog_dir, write_paper):
 
 
 def test__readme_shows_the_text_and_runs_none_of_it(catalog):
-    readme = render_readme(catalog, {})
+    readme = render_readme(catalog)
     assert "<script>" not in readme and "\\<script\\>" in readme
     assert "{{ 7\\*7 }}" in readme and "49" not in readme
     assert "[x](javascript:" not in readme and "\\[x\\](javascript:" in readme

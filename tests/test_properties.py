@@ -111,10 +111,10 @@ def test__generated_files_are_identical_across_hash_seeds(tmp_path: Path):
     script = (
         "import sys; from pathlib import Path; "
         "from site_builder.build import load_or_fail; from site_builder.render.readme import render_readme; "
-        "from site_builder.references import reference_source_paths; "
+        "from site_builder.references import readme_references; "
         "from site_builder.render.json_schema import render_paper_schema; "
         "catalog = load_or_fail(Path(sys.argv[1])); "
-        "sys.stdout.write(render_readme(catalog, reference_source_paths()) + render_paper_schema(catalog.taxonomy))"
+        "sys.stdout.write(render_readme(catalog, readme_references()) + render_paper_schema(catalog.taxonomy))"
     )
     outputs = set()
     for seed in ("0", "1", "12345"):

@@ -9,14 +9,23 @@ from pathlib import Path
 import pytest
 
 from site_builder.load import load_catalog
-from site_builder.render.readme import render_readme
+from site_builder.render.readme import ReadmeReference, render_readme
 from tests.conftest import GOOD_PAPER, REPO
 
 
 def readme_for(catalog_dir: Path) -> str:
     result = load_catalog(catalog_dir)
     assert result.problems == []
-    return render_readme(result.catalog, {"models_genesis": "runnable_refs/models_genesis.py"})
+    reference = ReadmeReference(
+        "models_genesis",
+        "runnable_refs/models_genesis.py",
+        "https://github.com/o/r/blob/main/runnable_refs/models_genesis.py",
+        "medssl refs run models_genesis --device auto",
+        "zhou2019-models-genesis",
+        "restore corrupted volumes",
+        "3D",
+    )
+    return render_readme(result.catalog, [reference])
 
 
 def test__a_paper_is_one_line_under_its_main_task(catalog_dir, write_paper):
@@ -109,3 +118,15 @@ def test__readme_passes_awesome_lint(tmp_path):
         subprocess.run([*git, *command], cwd=tmp_path, check=True)
     result = subprocess.run([str(lint), "README.md"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test__runnable_references_get_a_section_with_their_run_command(catalog_dir, write_paper):
+    write_paper("zhou2019-models-genesis", GOOD_PAPER + "refs: [models_genesis]\n")
+    readme = readme_for(catalog_dir)
+    assert "- [Runnable references](#runnable-references)" in readme
+    assert (
+        "- [models\\_genesis](https://github.com/o/r/blob/main/runnable_refs/models_genesis.py) - "
+        "3D, restore corrupted volumes, "
+        "after [Models Genesis: Generic Autodidactic Models for 3D Medical Image Analysis]"
+        "(https://arxiv.org/abs/1908.06912). Run: `medssl refs run models_genesis --device auto`.\n"
+    ) in readme

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from schema import Catalog, Paper
@@ -21,6 +21,19 @@ RESOURCE_SECTIONS = (
 
 
 @dataclass(frozen=True)
+class ReadmeReference:
+    """A runnable reference as the README lists it."""
+
+    name: str
+    path: str  # source file, relative to the repository root
+    url: str  # the source file on GitHub (awesome-lint wants absolute links for list items)
+    command: str
+    paper: str  # catalog id
+    pretext: str
+    dimension: str
+
+
+@dataclass(frozen=True)
 class Section:
     title: str
     anchor: str
@@ -33,8 +46,8 @@ def github_anchor(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-def render_readme(catalog: Catalog, reference_paths: Mapping[str, str]) -> str:
-    """README.md text. `reference_paths` maps a runnable reference name to its source file."""
+def render_readme(catalog: Catalog, references: Sequence[ReadmeReference] = ()) -> str:
+    """README.md text; `references` are the runnable reference implementations, sorted by name."""
     taxonomy = catalog.taxonomy
     medical = [paper for paper in catalog.newest_first() if paper.scope == "medical"]
     by_main_task: dict[str, list[Paper]] = {}
@@ -58,6 +71,7 @@ def render_readme(catalog: Catalog, reference_paths: Mapping[str, str]) -> str:
         sections=sections,
         foundations=foundations,
         resources=[(title, items, github_anchor(title)) for title, items in resources if items],
-        reference_paths=reference_paths,
+        references=[reference for reference in references if reference.paper in catalog],
+        reference_paths={reference.name: reference.path for reference in references},
         anchor=github_anchor,
     )
