@@ -55,9 +55,11 @@ test: lint ## Set up and run every check and the whole test suite
 links: setup ## Check every link in the catalog, record catalog/link-status.json, write link-report.md
 	$(MEDSSL) links --report-md link-report.md --report-json link-report.json
 
-bench: setup-dev ## Run the benchmarks and print their numbers
-	$(BIN)/python bench/catalog_scale.py
-	$(BIN)/python bench/site_scale.py
+bench: setup-dev ## Run the benchmarks; write bench/results/*.json (the site's Performance page shows them)
+	mkdir -p bench/results
+	$(BIN)/python bench/catalog_scale.py --sizes 1000 10000 50000 --repeat 2 --json bench/results/catalog_scale.json
+	$(BIN)/python bench/site_scale.py --json bench/results/site_scale.json
+	$(BIN)/python bench/refs_speed.py --json bench/results/refs_speed.json
 
 constraints: setup-dev ## Re-pin requirements/constraints.txt to what .venv has installed
 	{ echo "# Exact versions CI installs (pip install -c requirements/constraints.txt ...): reproducible runs."; \

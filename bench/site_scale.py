@@ -13,6 +13,8 @@ the page's own clock:
   updated table.
 
 Usage:  python bench/site_scale.py [--sizes 1000 10000] [--no-browser] [--json PATH] [--keep DIR]
+
+With --json it also writes the rows, the date and the machine (the site's Performance page shows them).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import socket
@@ -33,9 +34,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "bench"))
+sys.path[:0] = [str(REPO / "bench"), str(REPO)]
 
 from catalog_scale import make_catalog  # noqa: E402  (bench/ is not a package)
+from machine import machine_info, measured_on  # noqa: E402
+
+from site_builder.write import write_atomic  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -157,6 +161,12 @@ class Server:
         self.process.wait()
 
 
+def chromium_version() -> str:
+    """E.g. 'Chromium 156.0.8078.79'; Debian's launcher adds a line about the build, which is left out."""
+    completed = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, check=False)
+    return completed.stdout.strip().split(" built on ")[0] or "unknown"
+
+
 def summary(values: list[float]) -> dict[str, float]:
     return {"median_ms": round(statistics.median(values), 1), "max_ms": round(max(values), 1)}
 
@@ -245,6 +255,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="keep the built sites under this folder")
     args = parser.parse_args()
 
+    machine = machine_info(("mkdocs", "mkdocs-material", "Jinja2", "playwright"))  # before the builds load it
+    if not args.no_browser and Path(CHROMIUM).exists():
+        machine["browser"] = chromium_version()
     workspace = Path(tempfile.mkdtemp(prefix="medssl-site-scale-"))
     rows = []
     try:
@@ -281,9 +294,15 @@ def main() -> int:
             for site in workspace.glob("site-*"):
                 shutil.copytree(site, args.keep / site.name, dirs_exist_ok=True)
         if args.json:
-            machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
-            document = {"benchmark": "site_scale", "machine": machine, "builds": rows, "browser": browser}
-            args.json.write_text(json.dumps(document, indent=2) + "\n")
+            document = {
+                "benchmark": "site_scale",
+                "measured": measured_on(),
+                "machine": machine,
+                "floor": "a bare mkdocs-material build of as many plain pages (a title and a paragraph each)",
+                "builds": rows,
+                "browser": browser,
+            }
+            write_atomic(args.json, json.dumps(document, indent=2) + "\n")
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
     return 0

@@ -1,14 +1,17 @@
 """mkdocs hooks (mkdocs.yml `hooks:`): the website's pages and files, generated from the catalog at build time.
 
-Stages, in mkdocs' order: load the catalog (on_config), add every generated page and file, the
-search index among them (on_files), fill the home page's markers (on_page_markdown), hand the
-generated pages' HTML to mkdocs as their content (on_page_markdown, on_page_content).
-`mkdocs serve` also watches the catalog, so editing a YAML file reloads the site.
-The catalog is read from $MEDSSL_ROOT/catalog when that is set, else from next to mkdocs.yml.
+Stages, in mkdocs' order: load the catalog, the last link check and the benchmark results (on_config),
+add every generated page and file, the search index among them (on_files), fill the home page's
+markers (on_page_markdown), hand the generated pages' HTML to mkdocs as their content
+(on_page_markdown, on_page_content).
+`mkdocs serve` also watches the catalog and bench/results, so editing a YAML file reloads the site.
+The catalog is read from $MEDSSL_ROOT/catalog when that is set, else from next to mkdocs.yml; the
+benchmark results from bench/results/ beside it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -25,12 +28,14 @@ from mkdocs.utils.meta import get_data
 
 from schema import Catalog
 from site_builder import paths
+from site_builder.link_status import LinkRecord, load_link_status
 from site_builder.load import load_catalog
-from site_builder.problems import format_problems
+from site_builder.problems import MedsslError, format_problems
 from site_builder.references import reference_command, reference_source_paths
 from site_builder.render.home import render_home_counts, render_latest_additions
 from site_builder.render.html import page_url
 from site_builder.render.paper_page import RunnableReference
+from site_builder.render.performance import BENCHMARKS, RESULTS_DIR, BenchmarkFormatError
 from site_builder.render.search_index import SitePage
 from site_builder.render.site import SiteSettings, render_site_files
 
@@ -48,6 +53,8 @@ MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|\{[^}]*\}|\]\([^)]*\)|[#*_`|>\[\]]", re
 HEADING = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="headerlink"')
 
 _catalog: Catalog | None = None
+_link_status: dict[str, LinkRecord] = {}  # URL -> its last check, from catalog/link-status.json
+_benchmarks: dict[str, object] = {}  # benchmark name -> its parsed bench/results/<name>.json
 _generated_pages: set[str] = set()  # src_uri of every generated page
 _html_bodies: dict[str, str] = {}  # src_uri -> the HTML body of a generated page, between the two page hooks
 
@@ -57,17 +64,37 @@ def catalog_root(config: MkDocsConfig) -> Path:
     return Path(override) if override else Path(config.config_file_path).resolve().parent
 
 
+def load_benchmark_results(root: Path) -> dict[str, object]:
+    """Benchmark name -> the parsed JSON of root/bench/results/<name>.json, for those that exist."""
+    results = {}
+    for benchmark in BENCHMARKS:
+        path = root / RESULTS_DIR / f"{benchmark.name}.json"
+        if not path.is_file():
+            continue
+        try:
+            results[benchmark.name] = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            raise PluginError(f"{path}: not JSON ({error}); rerun `make bench` to rewrite it") from None
+    return results
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    global _catalog
+    global _catalog, _link_status, _benchmarks
     _generated_pages.clear()  # `mkdocs serve` may keep this module between builds
     _html_bodies.clear()
     started = time.perf_counter()
-    catalog_dir = paths.catalog_dir(catalog_root(config))
+    root = catalog_root(config)
+    catalog_dir = paths.catalog_dir(root)
     result = load_catalog(catalog_dir)
     if result.catalog is None:
         problems = "\n".join(format_problems(result.problems))
         raise PluginError(f"the catalog in {catalog_dir} has problems; fix them (`medssl validate`):\n{problems}")
     _catalog = result.catalog
+    try:
+        _link_status = load_link_status(root)  # empty until `medssl links` records a check
+    except MedsslError as error:
+        raise PluginError(str(error)) from None
+    _benchmarks = load_benchmark_results(root)
     log.info("loaded %d papers from %s in %.2f s", len(_catalog.papers), catalog_dir, time.perf_counter() - started)
     return config
 
@@ -82,7 +109,9 @@ def site_settings(config: MkDocsConfig, files: Files) -> SiteSettings:
         name: RunnableReference(name, f"{repository}/blob/main/{path}", reference_command(name))
         for name, path in reference_source_paths().items()
     }
-    return SiteSettings(config.site_url, repository, references, hand_written_pages(files))
+    return SiteSettings(
+        config.site_url, repository, references, hand_written_pages(files), dict(_link_status), dict(_benchmarks)
+    )
 
 
 def hand_written_pages(files: Files) -> list[SitePage]:
@@ -100,7 +129,10 @@ def hand_written_pages(files: Files) -> list[SitePage]:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     assert _catalog is not None, "on_config loads the catalog first"
     started = time.perf_counter()
-    generated = render_site_files(_catalog, site_settings(config, files))
+    try:
+        generated = render_site_files(_catalog, site_settings(config, files))
+    except BenchmarkFormatError as error:
+        raise PluginError(str(error)) from None
     for path, text in generated.items():
         clash = files.get_file_from_path(path)
         if clash is not None:
@@ -135,6 +167,9 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
-    # A change to any catalog file rebuilds the site and reloads the browser.
-    server.watch(str(paths.catalog_dir(catalog_root(config))))
+    # A change to any catalog file (or benchmark result) rebuilds the site and reloads the browser.
+    root = catalog_root(config)
+    server.watch(str(paths.catalog_dir(root)))
+    if (root / RESULTS_DIR).is_dir():
+        server.watch(str(root / RESULTS_DIR))
     return server

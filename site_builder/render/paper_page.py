@@ -1,4 +1,5 @@
-"""One page per paper: metadata, main idea, reported results, links, BibTeX, runnable references, related papers."""
+"""One page per paper: metadata, main idea, reported results, links (with their last check), BibTeX, runnable
+references, related papers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from schema import Catalog, Paper
+from site_builder.link_status import LinkRecord, paper_link_status
 from site_builder.render.bibtex import render_bibtex_entry
 from site_builder.render.html import facet_url, html_environment, paper_url, relative_url
 
@@ -27,6 +29,31 @@ class RunnableReference:
     name: str
     source_url: str
     command: str
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What a paper page says next to a link about its last check, e.g. 'dead (404) · checked 2026-11-20'."""
+
+    status: str  # ok | redirected | blocked | dead, as recorded; the page styles each differently
+    text: str  # "reachable", "dead (404)", "redirects to", "host refused automated checks (403)"
+    redirect_url: str | None  # where a redirect led, shown after the text
+    checked: str  # ISO date of the check
+
+
+def link_state(record: LinkRecord) -> LinkState:
+    code = f" ({record.code})" if record.code is not None else ""
+    if record.status == "ok":
+        text = "reachable"
+    elif record.status == "redirected":
+        text = "redirects to" if record.final_url else f"redirects{code}"
+    elif record.status == "blocked":
+        # 401/403/429: the host turns robots away, which says nothing about whether the page is there.
+        text = f"host refused automated checks{code}"
+    else:
+        text = f"dead{code}" if code else "dead (no answer)"
+    redirect = record.final_url if record.status == "redirected" else None
+    return LinkState(record.status, text, redirect, record.checked.isoformat())
 
 
 def related_papers(catalog: Catalog) -> dict[str, list[Paper]]:
@@ -66,7 +93,9 @@ def render_paper_page(
     related: list[Paper],
     references: Mapping[str, RunnableReference],
     repository_url: str,
+    link_records: Mapping[str, LinkRecord] | None = None,
 ) -> str:
+    """`link_records`: the paper's link fields ('code', ...) -> their last check, as paper_link_status gives."""
     here = paper_url(paper.id)
     results = paper.results or []
     result_columns = [
@@ -81,6 +110,7 @@ def render_paper_page(
         result_columns=result_columns,
         bibtex=render_bibtex_entry(paper, catalog.taxonomy),
         references=[references[name] for name in paper.refs or [] if name in references],
+        link_states={field: link_state(record) for field, record in (link_records or {}).items()},
         related=related,
         browse_link=relative_url(here, "browse/") + "?" + browse_query(paper),
         entry_url=f"{repository_url.rstrip('/')}/blob/main/catalog/papers/{paper.id}.yaml",
@@ -91,13 +121,18 @@ def render_paper_page(
 
 
 def render_paper_pages(
-    catalog: Catalog, references: Mapping[str, RunnableReference], repository_url: str
+    catalog: Catalog,
+    references: Mapping[str, RunnableReference],
+    repository_url: str,
+    link_status: Mapping[str, LinkRecord] | None = None,
 ) -> dict[str, str]:
-    """docs/-relative path -> page text, one per paper. `repository_url` is where the catalog's files are shown."""
+    """docs/-relative path -> page text, one per paper. `repository_url` is where the catalog's files are shown;
+    `link_status` (URL -> last check, empty when links were never checked) adds each link's state."""
     related = related_papers(catalog)
+    records = dict(link_status or {})
     return {
         f"{paper_url(paper.id).rstrip('/')}.md": render_paper_page(
-            paper, catalog, related[paper.id], references, repository_url
+            paper, catalog, related[paper.id], references, repository_url, paper_link_status(paper, records)
         )
         for paper in catalog.papers
     }

@@ -6,13 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from schema import Catalog
+from site_builder.link_status import LinkRecord
 from site_builder.render.bibtex import render_bibtex
 from site_builder.render.browse import BROWSE_INDEX_PATH, render_browse_index, render_browse_page
 from site_builder.render.exports import render_papers_csv, render_papers_json
 from site_builder.render.feed import FEED_PATH, render_atom_feed
+from site_builder.render.help_wanted import HELP_WANTED_PATH, render_help_wanted_page
 from site_builder.render.home import render_resources_page
 from site_builder.render.listing_pages import render_listing_pages
 from site_builder.render.paper_page import RunnableReference, render_paper_pages
+from site_builder.render.performance import PERFORMANCE_PATH, render_performance_page
 from site_builder.render.search_index import SEARCH_INDEX_PATH, SitePage, render_search_index
 from site_builder.render.stats import render_stats_page
 
@@ -28,18 +31,22 @@ class SiteSettings:
     repository_url: str  # the catalog's GitHub repository, for links to its files
     references: Mapping[str, RunnableReference] = field(default_factory=dict)
     hand_written: Sequence[SitePage] = ()  # docs/ pages, for the search index
+    link_status: Mapping[str, LinkRecord] = field(default_factory=dict)  # URL -> last check; empty if never checked
+    benchmarks: Mapping[str, object] = field(default_factory=dict)  # benchmark -> its bench/results JSON, if measured
 
 
 def render_site_files(catalog: Catalog, settings: SiteSettings) -> dict[str, str]:
     """All generated pages and files, by their path inside docs/ (and so inside the site)."""
     files: dict[str, str] = {}
-    files.update(render_paper_pages(catalog, settings.references, settings.repository_url))
+    files.update(render_paper_pages(catalog, settings.references, settings.repository_url, settings.link_status))
     files.update(render_listing_pages(catalog))
     files["browse.md"] = render_browse_page(catalog)
     files[BROWSE_INDEX_PATH] = render_browse_index(catalog)
     files[SEARCH_INDEX_PATH] = render_search_index(catalog, settings.hand_written)
     files["stats.md"] = render_stats_page(catalog)
     files["resources.md"] = render_resources_page(catalog)
+    files[HELP_WANTED_PATH] = render_help_wanted_page(catalog, settings.link_status, settings.repository_url)
+    files[PERFORMANCE_PATH] = render_performance_page(settings.benchmarks, settings.repository_url)
     files["catalog.bib"] = render_bibtex(catalog)
     files["papers.json"] = render_papers_json(catalog)
     files["papers.csv"] = render_papers_csv(catalog)

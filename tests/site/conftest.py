@@ -3,6 +3,8 @@ mkdocs and served by a real `python -m http.server` on 127.0.0.1; Playwright dri
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import shutil
 import socket
@@ -17,6 +19,8 @@ import pytest
 import yaml
 
 from schema import Catalog
+from site_builder.link_status import link_status_path, render_link_status
+from site_builder.links import LinkResult
 from site_builder.load import load_catalog
 from tests.conftest import REPO
 
@@ -35,6 +39,7 @@ SITE_URL = "https://example.org/medssl/"
 
 # A title and summary that try to become markup; the site must show them as text.
 HOSTILE_TITLE = '<script>window.__pwned = 1</script> Evil & "quoted" </title><b>bold</b>'
+HOSTILE_LINK = 'https://example.org/evil?x="onmouseover=window.__pwned=4'
 HOSTILE_SUMMARY = '<img src=x onerror="window.__pwned = 2"> [click](javascript:window.__pwned=3) *not emphasis*'
 
 # id -> fields. Chosen so that every facet has values with different counts and the filters overlap.
@@ -148,7 +153,7 @@ FIXTURE_PAPERS: dict[str, dict[str, object]] = {
         "task": ["segmentation"],
         "method": ["contrastive"],
         "dimension": ["2D"],
-        "links": {"paper": 'https://example.org/evil?x="onmouseover=window.__pwned=4'},
+        "links": {"paper": HOSTILE_LINK},
         "summary": HOSTILE_SUMMARY,
     },
 }
@@ -164,6 +169,52 @@ FIXTURE_RESOURCES = {
         },
     ]
 }
+
+
+# The last link check of the fixture catalog, as `medssl links` records it: one link in each state.
+LINK_CHECK_DATE = datetime.date(2026, 11, 20)
+HOSTILE_REDIRECT = 'https://example.org/"><script>window.__pwned=5</script>'
+FIXTURE_LINK_RESULTS = (
+    LinkResult("https://github.com/MrGiovanni/ModelsGenesis", "ok", 200, None, 0.1, "HTTP 200 OK"),
+    LinkResult("https://github.com/example/chest", "dead", 404, None, 0.1, "HTTP 404 Not Found"),
+    LinkResult("https://example.org/kim2023", "redirected", 200, "https://example.org/kim2023-final", 0.1, "301"),
+    LinkResult("https://github.com/example/brainreg", "blocked", 403, None, 0.1, "HTTP 403 Forbidden"),
+    LinkResult("https://example.org/wang2024", "dead", None, None, 15.0, "timed out after 15 s"),
+    LinkResult(HOSTILE_LINK, "redirected", 200, HOSTILE_REDIRECT, 0.1, "moved (301)"),
+)
+
+# bench/results/catalog_scale.json as bench/catalog_scale.py writes it; site_scale and refs_speed stay unmeasured.
+FIXTURE_CATALOG_SCALE = {
+    "benchmark": "catalog_scale",
+    "measured": "2026-11-21",
+    "machine": {
+        "cpu": "Example CPU <b>9000</b>",
+        "cpus": 2,
+        "memory_gib": 23.5,
+        "architecture": "x86_64",
+        "os": "Linux-6.1-x86_64",
+        "python": "3.11.7",
+        "load_average_1min": 1.5,
+        "packages": {"PyYAML": "6.0.3", "pydantic": "2.14.3"},
+    },
+    "repeat": 2,
+    "rows": [
+        {"papers": 1000, "floor_s": 0.1, "medssl_s": 0.3, "ratio": 3.0},
+        {"papers": 10000, "floor_s": 0.8, "medssl_s": 2.0, "ratio": 2.5},
+    ],
+    "median_ratio": 2.75,
+}
+
+
+def write_link_status(root: Path) -> None:
+    text = render_link_status(FIXTURE_LINK_RESULTS, LINK_CHECK_DATE)
+    link_status_path(root).write_text(text, encoding="utf-8")
+
+
+def write_benchmark_results(root: Path) -> None:
+    results = root / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "catalog_scale.json").write_text(json.dumps(FIXTURE_CATALOG_SCALE, indent=2) + "\n")
 
 
 def write_fixture_catalog(root: Path) -> None:
@@ -231,6 +282,8 @@ def serve() -> Iterator[object]:
 def fixture_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fixture-site")
     write_fixture_catalog(root)
+    write_link_status(root)
+    write_benchmark_results(root)
     return root
 
 

@@ -316,3 +316,42 @@ def test__pages_log_no_errors_and_request_nothing_outside(page: Page, watch: Wat
     page.keyboard.type("contrastive")
     expect(page.locator(".md-search-result__item").first).to_be_visible()
     page.wait_for_load_state("networkidle")
+
+
+def bar_widths(page: Page, selector: str) -> list[float]:
+    return page.locator(selector).evaluate_all("bars => bars.map(bar => bar.getBoundingClientRect().width)")
+
+
+def test__help_wanted_lists_the_gaps_and_leads_to_the_papers(page: Page, watch: Watch, fixture_site):
+    page.goto(f"{fixture_site.url}help-wanted/")
+    expect(page.locator("article h1")).to_have_text("Help wanted")
+    # The Contribute section's pages, side by side in the sidebar.
+    expect(page.locator(".md-sidebar--primary a.md-nav__link--active")).to_have_text("Help wanted")
+    expect(page.locator(".md-sidebar--primary a.md-nav__link", has_text="How to contribute")).to_be_visible()
+    gaps = page.locator("#gap-totals tbody tr")
+    counts = [int(text) for text in page.locator("#gap-totals tbody td.medssl-number").all_inner_texts()]
+    assert gaps.count() == len(counts) >= 5 and counts == sorted(counts, reverse=True)
+    # Bars are drawn to scale: each as long, relative to the first, as its count.
+    widths = bar_widths(page, "#gap-totals .medssl-bar__fill")
+    assert widths[0] > 50
+    for width, count in zip(widths, counts, strict=True):
+        assert abs(width - widths[0] * count / counts[0]) <= 1.5
+    screenshot(page, "help-wanted.png")
+    dead = page.locator('#papers-with-gaps tr[data-paper-id="azizi2021-chest-xray"] .medssl-chip--dead')
+    expect(dead).to_have_text("dead link: code (checked 2026-11-20)")
+    page.locator('#papers-with-gaps tr[data-paper-id="azizi2021-chest-xray"] td a').first.click()
+    expect(page.locator("article h1")).to_have_text(fixture_site.catalog.paper("azizi2021-chest-xray").title)
+    expect(page.locator(".medssl-links .medssl-link-state--dead")).to_have_text("dead (404) · checked 2026-11-20")
+
+
+def test__performance_shows_each_benchmark_its_floor_and_machine(page: Page, watch: Watch, fixture_site):
+    page.goto(f"{fixture_site.url}performance/")
+    expect(page.locator(".md-sidebar--primary a.md-nav__link--active")).to_have_text("Performance")
+    measured = page.locator("#bench-catalog_scale")
+    expect(measured.locator("dl.medssl-machine")).to_contain_text("Example CPU <b>9000</b>")
+    expect(measured.locator("tbody tr")).to_have_count(2)
+    floor, ours = bar_widths(page, "#chart-catalog_scale .medssl-bars__group:first-child .medssl-bar__fill")
+    assert ours > 100 and abs(floor / ours - 0.1 / 0.3) < 0.01  # lengths show the 3.00× ratio
+    for name in ("site_scale", "refs_speed"):
+        expect(page.locator(f"#bench-{name} .medssl-bench__missing")).to_contain_text("Not measured yet.")
+    screenshot(page, "performance.png")

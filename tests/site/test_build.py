@@ -8,7 +8,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tests.site.conftest import build_site
+import pytest
+
+from tests.site.conftest import build_site, write_fixture_catalog
 
 # Attributes that make a browser fetch something when the page loads.
 LOADING = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("source", "src"), ("video", "src")}
@@ -108,3 +110,39 @@ def test__the_real_catalog_builds_strictly(real_site):
     assert "WARNING" not in real_site.build_output
     built = {path.parent.name for path in (real_site.directory / "papers").glob("*/index.html")}
     assert built == {paper.id for paper in real_site.catalog.papers}
+
+
+def test__the_link_check_and_the_benchmarks_reach_their_pages(fixture_site):
+    site = fixture_site.directory
+    azizi = (site / "papers" / "azizi2021-chest-xray" / "index.html").read_text(encoding="utf-8")
+    assert 'data-link-status="dead">dead (404) · checked 2026-11-20</span>' in azizi
+    help_wanted = (site / "help-wanted" / "index.html").read_text(encoding="utf-8")
+    assert "dead link: code (checked 2026-11-20)" in help_wanted
+    performance = (site / "performance" / "index.html").read_text(encoding="utf-8")
+    assert 'id="bench-catalog_scale" data-measured="yes"' in performance  # the fixture root's bench/results
+    assert 'id="bench-site_scale" data-measured="no"' in performance
+    # Both pages are in the nav, under Contribute and About.
+    home = parse(site / "index.html").links
+    assert "help-wanted/" in home and "performance/" in home
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "message"),
+    [
+        ("bench/results/site_scale.json", "{not json", "bench/results/site_scale.json: not JSON"),
+        (
+            "bench/results/catalog_scale.json",
+            '{"rows": []}',
+            "bench/results/catalog_scale.json: rows: expected a non-empty list, found []",
+        ),
+        ("catalog/link-status.json", '{"links": {"https://x.org": {}}}', "link-status.json: not a link-status record"),
+    ],
+)
+def test__a_broken_results_or_link_record_file_stops_the_build_and_is_named(tmp_path, path, text, message):
+    write_fixture_catalog(tmp_path)
+    (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / path).write_text(text, encoding="utf-8")
+    completed = build_site(tmp_path, tmp_path / "site")
+    assert completed.returncode != 0
+    assert message in completed.stderr
+    assert not (tmp_path / "site" / "index.html").exists()

@@ -189,6 +189,7 @@ def test__the_site_files_are_byte_stable(fixture_catalog):
     first = render_site_files(fixture_catalog, settings)
     assert first == render_site_files(fixture_catalog, settings)
     assert {"browse.md", "stats.md", "catalog.bib", "papers.json", "papers.csv", "feed.xml"} <= set(first)
+    assert {"help-wanted.md", "performance.md"} <= set(first)
     assert {f"papers/{paper.id}.md" for paper in fixture_catalog.papers} <= set(first)
     assert "modality/ct.md" in first and "year/2019.md" in first and "method/index.md" in first
 
