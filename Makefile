@@ -44,7 +44,7 @@ site: validate ## Build the website into site/ (mkdocs build --strict)
 
 lint: setup-dev ## Ruff, and the generated files' check modes
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check schema site_builder tests bench
+	$(BIN)/ruff format --check .
 	$(MEDSSL) validate
 	$(MEDSSL) readme --check
 	$(MEDSSL) schema --check

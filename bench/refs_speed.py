@@ -162,7 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(format_table(rows))
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        from machine import machine_info, measured_on  # bench/ is on sys.path when run as a script
+
+        from site_builder.write import write_atomic
+
+        document = {"measured": measured_on(), "machine": machine_info(("torch",)), "rows": rows}
+        write_atomic(args.json, json.dumps(document, indent=2) + "\n")
     return 0 if all("error" not in row for row in rows) else 1
 
 

@@ -7,9 +7,11 @@ never raised, so a contributor sees all of them in one run.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,15 +89,41 @@ def validate_paper_data(
     return paper, document, problems
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Loading builds many small objects and no reference cycles; with the cyclic collector on,
+    it rescans the growing heap again and again (a third of the load time at 10,000 papers).
+    Afterwards the objects are frozen out of the collector's view, so that rendering does not
+    rescan the catalog either; they are still freed by reference counting when dropped."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
 def load_catalog(catalog_dir: Path, extra_papers: Iterable[Path] = ()) -> LoadResult:
     """Load catalog_dir (taxonomy, papers/*.yaml, resources.yaml) plus any extra paper files."""
+    with _cyclic_gc_paused():
+        return _load_catalog(catalog_dir, extra_papers)
+
+
+def _load_catalog(catalog_dir: Path, extra_papers: Iterable[Path]) -> LoadResult:
     taxonomy, problems = load_taxonomy(catalog_dir)
     if taxonomy is None:
         return LoadResult(None, problems, 0, 0)
 
-    paths = sorted((catalog_dir / PAPERS_DIR).glob("*.yaml"))
-    known = {path.resolve() for path in paths}
-    paths += [path for path in extra_papers if path.resolve() not in known]
+    papers_dir = catalog_dir / PAPERS_DIR
+    # Sorted by name as text: cheaper than comparing Path objects, and the same order.
+    names = sorted(os.listdir(papers_dir)) if papers_dir.is_dir() else []
+    paths = [papers_dir / name for name in names if name.endswith(".yaml")]
+    extra_papers = list(extra_papers)
+    if extra_papers:  # resolving every path costs a system call each, so only when needed
+        known = {path.resolve() for path in paths}
+        paths += [path for path in extra_papers if path.resolve() not in known]
     stray = sorted((catalog_dir / PAPERS_DIR).glob("*.yml"))
     problems += [Problem(display_path(p), 1, "", "rename the file to end in .yaml") for p in stray]
 

@@ -401,8 +401,6 @@ def performance_sections(results: Mapping[str, object], repository_url: str) -> 
             continue
         read = _Reader(benchmark.name)
         document = results[benchmark.name]
-        if isinstance(document, list):  # bench/refs_speed.py writes its rows as a bare list
-            document = {"rows": document}
         document = read.mapping(document, "the file")
         machine = document.get("machine")
         date = document.get("measured")

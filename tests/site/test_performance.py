@@ -63,8 +63,8 @@ SITE_SCALE = {
         "browse_facet_tick": {"median_ms": 18.0, "max_ms": 22.0},
     },
 }
-# As bench/refs_speed.py writes it: a bare list of rows, one that failed.
-REFS_SPEED = [
+# Rows as bench/refs_speed.py writes them, one that failed; this fixture has no date or machine.
+REFS_SPEED_ROWS = [
     {
         "name": "mae",
         "device": "cpu",
@@ -97,6 +97,7 @@ REFS_SPEED = [
     },
     {"name": "vox2vec", "device": "cpu", "error": "RuntimeError: out of memory"},
 ]
+REFS_SPEED = {"rows": REFS_SPEED_ROWS}
 ALL = {"catalog_scale": FIXTURE_CATALOG_SCALE, "site_scale": SITE_SCALE, "refs_speed": REFS_SPEED}
 
 
@@ -175,7 +176,7 @@ def test__the_site_benchmark_shows_builds_against_their_floor_and_the_browser_ti
     assert [share for _, share, _ in bar_shares(site)] == [0.4, 1.0, 0.5, 1.0]
 
 
-def test__the_references_benchmark_reads_the_bare_list_and_shows_failures(page):
+def test__the_references_benchmark_shows_failures_and_says_what_the_file_lacks(page):
     refs = bench_section(page, "refs_speed")
     rows = table_rows(refs)
     assert rows[0] == ["mae", "cpu", "16 × 1×64×64", "1,250k", "4.00", "700"]  # no CUDA column on a CPU run
@@ -185,8 +186,8 @@ def test__the_references_benchmark_reads_the_bare_list_and_shows_failures(page):
 
 
 def test__references_in_an_object_with_machine_median_rates_and_cuda_show_them_all():
-    cuda = {**REFS_SPEED[0], "device": "cuda:0", "steps_per_second": 40.0, "cuda_peak_mib": 512.3}
-    rows = [{**REFS_SPEED[0], "median_steps_per_second": 4.5}, cuda, REFS_SPEED[2]]
+    cuda = {**REFS_SPEED_ROWS[0], "device": "cuda:0", "steps_per_second": 40.0, "cuda_peak_mib": 512.3}
+    rows = [{**REFS_SPEED_ROWS[0], "median_steps_per_second": 4.5}, cuda, REFS_SPEED_ROWS[2]]
     document = {"measured": "2026-11-22", "machine": {"cpus": 2, "packages": {"torch": "2.13.0"}}, "rows": rows}
     refs = bench_section(render_performance_page({"refs_speed": document}, REPOSITORY), "refs_speed")
     assert '<th class="medssl-number">Steps/s (median)</th>' in refs
@@ -219,7 +220,10 @@ def test__an_unmeasured_benchmark_says_so_and_how_to_measure_it():
         ),
         ({"site_scale": {"builds": []}}, "bench/results/site_scale.json: builds: expected a non-empty list, found []"),
         ({"site_scale": "oops"}, "bench/results/site_scale.json: the file: expected an object, found 'oops'"),
-        ({"refs_speed": [{"device": "cpu"}]}, "bench/results/refs_speed.json: rows[0].name: expected a string"),
+        (
+            {"refs_speed": {"rows": [{"device": "cpu"}]}},
+            "bench/results/refs_speed.json: rows[0].name: expected a string",
+        ),
     ],
 )
 def test__a_malformed_result_names_the_file_and_the_field(results, message):
@@ -248,10 +252,12 @@ def test__what_the_catalog_benchmark_writes_is_what_the_page_reads(tmp_path):
 
 def test__the_committed_results_render():
     results = load_benchmark_results(REPO)
-    assert {"catalog_scale", "site_scale"} <= set(results), "`make bench` writes bench/results/; commit them"
+    assert {"catalog_scale", "site_scale", "refs_speed"} <= set(results), (
+        "`make bench` writes bench/results/; commit them"
+    )
     for section in performance_sections(results, REPOSITORY):
         assert (section.results is not None) == (section.benchmark.name in results)
-    # The scripts that record when and where they ran (bench/machine.py); refs_speed.py does not yet.
+    # Every script records when and where it ran (bench/machine.py).
     dated = {section.benchmark.name for section in performance_sections(results, REPOSITORY) if section.date}
     described = {section.benchmark.name for section in performance_sections(results, REPOSITORY) if section.machine}
-    assert {"catalog_scale", "site_scale"} <= dated & described
+    assert {"catalog_scale", "site_scale", "refs_speed"} <= dated & described
