@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
@@ -21,17 +23,21 @@ def markdown_url(url: str) -> str:
     return quote(url, safe=":/?#@!$&'*+,;=%-._~")
 
 
-@cache
-def markdown_environment() -> jinja2.Environment:
-    """For Markdown output: no autoescape (it is HTML's), so every field goes through a filter."""
+def template_environment(autoescape: bool, filters: dict[str, Callable[..., Any]]) -> jinja2.Environment:
+    """The project's templates with strict undefined names and stable white space."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("site_builder", "templates"),
-        autoescape=False,
+        autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["md"] = markdown_escape
-    environment.filters["mdurl"] = markdown_url
+    environment.filters.update(filters)
     return environment
+
+
+@cache
+def markdown_environment() -> jinja2.Environment:
+    """For Markdown output: no autoescape (it is HTML's), so every field goes through a filter."""
+    return template_environment(autoescape=False, filters={"md": markdown_escape, "mdurl": markdown_url})

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
+from site_builder.render.environment import template_environment
+
 # Where generated pages live inside docs/ (and so in the site): one folder per kind.
 PAPERS_DIR = "papers"
 FACET_DIRS = {"modality": "modality", "task": "task", "method": "method", "year": "year"}
@@ -66,14 +68,4 @@ def facet_url(facet: str, value: str | int) -> str:
 @cache
 def html_environment() -> jinja2.Environment:
     """Templates whose output is (or embeds) HTML or XML: autoescape on for every one of them."""
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("site_builder", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["http_url"] = http_url
-    environment.filters["yaml_html"] = yaml_html_string
-    return environment
+    return template_environment(autoescape=True, filters={"http_url": http_url, "yaml_html": yaml_html_string})
