@@ -107,14 +107,17 @@ def test__good_paper_with_any_fields_replaced_gives_a_paper_or_problems(changes)
 
 
 def test__generated_files_are_identical_across_hash_seeds(tmp_path: Path):
-    """Sets and dicts must never leak their hash order into README or the JSON Schema."""
+    """Sets and dicts must never leak their hash order into any output: README, schema, site, exports."""
     script = (
         "import sys; from pathlib import Path; "
         "from site_builder.build import load_or_fail; from site_builder.render.readme import render_readme; "
         "from site_builder.references import readme_references; "
         "from site_builder.render.json_schema import render_paper_schema; "
+        "from site_builder.render.site import SiteSettings, render_site_files; "
         "catalog = load_or_fail(Path(sys.argv[1])); "
-        "sys.stdout.write(render_readme(catalog, readme_references()) + render_paper_schema(catalog.taxonomy))"
+        "site = render_site_files(catalog, SiteSettings('https://example.org/', 'https://github.com/o/r')); "
+        "sys.stdout.write(render_readme(catalog, readme_references()) + render_paper_schema(catalog.taxonomy)); "
+        "[sys.stdout.write(path + '\\n' + site[path]) for path in sorted(site)]"
     )
     outputs = set()
     for seed in ("0", "1", "12345"):
