@@ -133,22 +133,22 @@ class _Builder:
     def build(self, node: Node, path: FieldPath, depth: int) -> Any:
         line = node.start_mark.line + 1
         if depth > MAX_DEPTH:
-            raise YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep", _label(path))
+            raise YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep", field_label(path))
         if id(node) in self.seen:  # the composer shares a node only for an alias
-            raise YamlProblem(line, "YAML aliases (*) are not allowed", _label(path))
+            raise YamlProblem(line, "YAML aliases (*) are not allowed", field_label(path))
         self.seen.add(id(node))
         if isinstance(node, ScalarNode):
             if node.tag == _STR_TAG:  # the common case, and the value is already the text
                 return node.value
             if node.tag not in _SCALAR_TAGS:
-                raise YamlProblem(line, f"unsupported YAML tag {node.tag}", _label(path))
+                raise YamlProblem(line, f"unsupported YAML tag {node.tag}", field_label(path))
             value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
             if isinstance(value, datetime.datetime):
-                raise YamlProblem(line, "give a date as YYYY-MM-DD, without a time", _label(path))
+                raise YamlProblem(line, "give a date as YYYY-MM-DD, without a time", field_label(path))
             return value
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ_TAG:
-                raise YamlProblem(line, f"unsupported YAML tag {node.tag}", _label(path))
+                raise YamlProblem(line, f"unsupported YAML tag {node.tag}", field_label(path))
             items = []
             for index, item in enumerate(node.value):
                 self.lines[(*path, index)] = item.start_mark.line + 1
@@ -156,26 +156,24 @@ class _Builder:
             return items
         if isinstance(node, MappingNode):
             if node.tag != _MAP_TAG:
-                raise YamlProblem(line, f"unsupported YAML tag {node.tag}", _label(path))
+                raise YamlProblem(line, f"unsupported YAML tag {node.tag}", field_label(path))
             mapping: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 key_line = key_node.start_mark.line + 1
                 if key_node.tag == _MERGE_TAG:
-                    raise YamlProblem(key_line, "YAML merge keys (<<) are not allowed", _label(path))
+                    raise YamlProblem(key_line, "YAML merge keys (<<) are not allowed", field_label(path))
                 if not isinstance(key_node, ScalarNode) or key_node.tag != _STR_TAG:
-                    raise YamlProblem(key_line, "keys must be plain field names", _label(path))
+                    raise YamlProblem(key_line, "keys must be plain field names", field_label(path))
                 key = key_node.value
                 if key in mapping:
                     first = self.lines[(*path, key)]
-                    raise YamlProblem(key_line, f"duplicated key (first given on line {first})", _label((*path, key)))
+                    raise YamlProblem(
+                        key_line, f"duplicated key (first given on line {first})", field_label((*path, key))
+                    )
                 self.lines[(*path, key)] = key_line
                 mapping[key] = self.build(value_node, (*path, key), depth + 1)
             return mapping
-        raise YamlProblem(line, "unsupported YAML node", _label(path))  # pragma: no cover
-
-
-def _label(path: FieldPath) -> str:
-    return field_label(path)
+        raise YamlProblem(line, "unsupported YAML node", field_label(path))  # pragma: no cover
 
 
 def field_label(path: FieldPath) -> str:
