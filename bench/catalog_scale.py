@@ -27,10 +27,10 @@ sys.path.insert(0, str(REPO))
 
 from machine import machine_info, measured_on  # noqa: E402  (bench/ is not a package)
 
-from site_builder.load import load_catalog  # noqa: E402
+from site_builder.catalog.load import load_catalog  # noqa: E402
+from site_builder.catalog.write import write_atomic  # noqa: E402
 from site_builder.references import readme_references  # noqa: E402
 from site_builder.render.readme import render_readme  # noqa: E402
-from site_builder.write import write_atomic  # noqa: E402
 
 MODALITIES = ["CT", "MRI", "X-ray", "histopathology", "ultrasound", "fundus", "OCT", "PET"]
 TASKS = ["classification", "segmentation", "detection", "registration", "denoising"]

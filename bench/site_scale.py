@@ -39,7 +39,7 @@ sys.path[:0] = [str(REPO / "bench"), str(REPO)]
 from catalog_scale import make_catalog  # noqa: E402  (bench/ is not a package)
 from machine import machine_info, measured_on  # noqa: E402
 
-from site_builder.write import write_atomic  # noqa: E402
+from site_builder.catalog.write import write_atomic  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

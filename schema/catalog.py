@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from schema.dataset import DatasetFile
+from schema.excluded import Exclusion
 from schema.paper import Paper
 from schema.resource import Resource
 from schema.taxonomy import Taxonomy
@@ -92,6 +94,41 @@ def find_catalog_issues(papers: Iterable[Paper]) -> list[CatalogIssue]:
     return issues
 
 
+def find_exclusion_overlaps(papers: Iterable[Paper], excluded: Iterable[Exclusion]) -> list[tuple[int, str, str]]:
+    """(index in excluded.yaml, paper id, what matched) for each excluded paper that is also a paper."""
+    by_key: dict[tuple[str, str], str] = {}
+    for paper in papers:
+        by_key[("title", normalise_title(paper.title))] = paper.id
+        if paper.doi:
+            by_key[("DOI", paper.doi.casefold())] = paper.id
+        if paper.arxiv:
+            by_key[("arXiv id", normalise_arxiv(paper.arxiv))] = paper.id
+    overlaps = []
+    for index, exclusion in enumerate(excluded):
+        keys = [("title", normalise_title(exclusion.title))]
+        if exclusion.doi:
+            keys.append(("DOI", exclusion.doi.casefold()))
+        if exclusion.arxiv:
+            keys.append(("arXiv id", normalise_arxiv(exclusion.arxiv)))
+        for what, key in keys:
+            if (what, key) in by_key:
+                overlaps.append((index, by_key[(what, key)], what))
+                break
+    return overlaps
+
+
+def find_dangling_baselines(papers: Iterable[Paper]) -> list[tuple[str, int, str]]:
+    """(paper id, result index, missing id) for each baseline row whose stands_for names no paper."""
+    papers = list(papers)
+    ids = {paper.id for paper in papers}
+    return [
+        (paper.id, index, result.stands_for)
+        for paper in papers
+        for index, result in enumerate(paper.results or ())
+        if result.stands_for is not None and result.stands_for not in ids
+    ]
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Every paper and resource, validated and cross-checked; papers sorted by id."""
@@ -99,6 +136,8 @@ class Catalog:
     taxonomy: Taxonomy
     papers: tuple[Paper, ...]
     resources: tuple[Resource, ...] = ()
+    datasets: DatasetFile = field(default_factory=lambda: DatasetFile(datasets=()))
+    excluded: tuple[Exclusion, ...] = ()
     _by_id: dict[str, Paper] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

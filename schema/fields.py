@@ -6,11 +6,12 @@ field's location, and so that the JSON Schema shows the same patterns.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo
 
 from schema.taxonomy import Taxonomy, Vocabulary, VocabularyError
 
@@ -64,6 +65,16 @@ Tag = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=40)]
 # A source is a URL, a file in a public repository ("owner/repo:path") or a seed file.
 SOURCE_PATTERN = r"^(https?://\S+|[\w.\-]+/[\w.\-]+:\S+|seed:[\w.\-]+)$"
 Source = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN, max_length=2000)]
+
+
+def _iso_date(value: object) -> object:
+    # YAML reads 2026-11-21 as a date already; any other spelling is refused with the form to use.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"give a date as YYYY-MM-DD (got {value!r})")
+    return value
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 
 def vocabulary_term(vocabulary: Vocabulary) -> Any:

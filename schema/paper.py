@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 
+from schema.dataset import dataset_term
 from schema.fields import (
     ID_PATTERN,
     ArxivId,
     Doi,
+    IsoDate,
     LongText,
     RefName,
     ShortText,
@@ -30,13 +33,6 @@ def _latest_year() -> int:
     return datetime.date.today().year + 1
 
 
-def _iso_date(value: object) -> object:
-    # YAML reads 2026-11-21 as a date already; any other spelling is refused with the form to use.
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError(f"give a date as YYYY-MM-DD (got {value!r})")
-    return value
-
-
 def _check_year(year: int) -> int:
     if not FIRST_YEAR <= year <= _latest_year():
         raise ValueError(f"{year} is outside {FIRST_YEAR}..{_latest_year()}")
@@ -48,6 +44,8 @@ Task = vocabulary_term("task")
 Method = vocabulary_term("method")
 Dimension = vocabulary_term("dimension")
 Venue = vocabulary_term("venue")
+Metric = vocabulary_term("metric")
+DatasetName = dataset_term()
 
 
 class _Strict(BaseModel):
@@ -56,33 +54,142 @@ class _Strict(BaseModel):
 
 
 class Links(_Strict):
-    """Where to read the paper and find its artefacts."""
+    """Where to read the paper and find its code."""
 
     paper: Url | None = Field(default=None, description="Landing page of the paper (publisher or arXiv abstract).")
     pdf: Url | None = Field(default=None, description="Direct link to the PDF, if freely available.")
-    code: Url | None = Field(default=None, description="Official code repository.")
-    weights: Url | None = Field(default=None, description="Released pretrained weights.")
+    code: Url | None = Field(default=None, description="Official code repository (not a re-implementation).")
     project: Url | None = Field(default=None, description="Project page.")
 
 
-class Result(_Strict):
-    """One number the paper reports, quoted exactly as printed."""
+WeightsHost = Literal[
+    "huggingface",
+    "zenodo",
+    "github-release",
+    "github",
+    "drive",
+    "dropbox",
+    "onedrive",
+    "figshare",
+    "baidu",
+    "project-site",
+    "other",
+]
 
-    dataset: ShortText = Field(description="Evaluation data set, as named in the paper.")
-    metric: ShortText = Field(description="Metric, e.g. AUC, Dice, accuracy.")
-    value: ShortText = Field(
-        description="The number exactly as printed, quoted as text so digits are kept (e.g. '0.9850', '76.47±3.53')."
+
+class Weights(_Strict):
+    """Released model weights: where they are, under which terms, and how to get them."""
+
+    url: Url = Field(description="Where the weights are downloaded or requested.")
+    host: WeightsHost = Field(description="Who hosts them: huggingface, zenodo, github-release, drive, ...")
+    license: ShortText | None = Field(
+        default=None,
+        description="Licence of the weights: an SPDX id (e.g. 'CC-BY-NC-ND-4.0') or the name of the terms. "
+        "Left out when neither the model card nor the repository states it.",
     )
-    model: ShortText | None = Field(
-        default=None, description="Which model or row of the table this is (e.g. 'ViT-MAE')."
+    access: Literal["open", "registration", "gated", "on-request"] | None = Field(
+        default=None,
+        description="open (direct download), registration (an account), gated (accept terms / approval on the hub) "
+        "or on-request (e-mail the authors).",
     )
-    label_fraction: ShortText | None = Field(
-        default=None, description="Share of labels used for fine-tuning, e.g. '1%', '100%', '0% (zero-shot)'."
+    kind: Literal["pretrained", "fine-tuned"] | None = Field(
+        default=None, description="pretrained (the self-supervised backbone) or fine-tuned (a downstream model)."
     )
-    setting: ShortText | None = Field(
-        default=None, description="Evaluation setting, e.g. 'linear probe', 'fine-tune', 'zero-shot'."
+
+
+class Retraction(_Strict):
+    """A retraction notice: the paper stays listed, marked, and leaves counts and leaderboards."""
+
+    date: IsoDate = Field(description="Date of the notice, YYYY-MM-DD.")
+    notice: Url = Field(description="The retraction notice.")
+
+
+PROTOCOLS = ("fine-tune", "linear-probe", "frozen-encoder-decoder", "knn", "zero-shot", "few-shot", "from-scratch")
+Protocol = Literal[
+    "fine-tune", "linear-probe", "frozen-encoder-decoder", "knn", "zero-shot", "few-shot", "from-scratch"
+]
+Split = Literal["test", "val", "official-test", "k-fold"]
+_COUNT = re.compile(r"^[1-9]\d* [a-z][a-z\- ]*$")
+# The first number of a printed value: "82.58", "0.9850", "76.47±3.53", "85.2%", "1,234".
+_FIRST_NUMBER = re.compile(r"[-\u2212]?\d[\d,]*(?:\.\d+)?")
+
+
+def _check_label_fraction(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("give a number from 0 to 1 or a count with its unit, e.g. 0.1 or '10 volumes'")
+    if isinstance(value, int | float):
+        if not 0 < value <= 1:
+            raise ValueError(f"{value} is outside 0..1; give a share (0.01 for 1%) or a count like '5 shots'")
+        return float(value)
+    if isinstance(value, str) and _COUNT.fullmatch(value):
+        return value
+    raise ValueError(f"{value!r}: give a number from 0 to 1 or a count with its unit, e.g. '5 shots', '10 volumes'")
+
+
+def _number_not_text(value: object) -> object:
+    # A quoted "82.58" would hide a typo in a string; the printed form goes in `printed`.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"give the value as a number without quotes (got {value!r}); the exact text goes in printed")
+    return float(value)
+
+
+def printed_number(printed: str) -> float | None:
+    """The number a printed value states (its first number), or None if it states none."""
+    match = _FIRST_NUMBER.search(printed)
+    if match is None:
+        return None
+    return float(match.group().replace(",", "").replace("\u2212", "-"))
+
+
+class Result(_Strict):
+    """One number a paper or a benchmark reports, quoted exactly as printed."""
+
+    dataset: DatasetName = Field(description="Dataset id or alias from catalog/datasets.yaml.")
+    split: Split | None = Field(
+        default=None, description="test, val, official-test (a challenge's hidden test set) or k-fold, where stated."
+    )
+    task: Task = Field(description="The downstream task (taxonomy id).")
+    metric: Metric = Field(description="Metric id or alias from taxonomy.yaml (its direction decides ranking).")
+    value: Annotated[float, BeforeValidator(_number_not_text)] = Field(
+        description="The number, as a number (82.58 for '82.58%')."
+    )
+    printed: ShortText = Field(description="Exactly as printed in the source, e.g. '82.58', '0.9850', '76.47±3.53'.")
+    spread: ShortText | None = Field(default=None, description="Spread as printed: '±0.41' or '95% CI 0.80-0.85'.")
+    label_fraction: Annotated[float | str, BeforeValidator(_check_label_fraction)] | None = Field(
+        default=None,
+        description="Share of the training labels used (0.01 for 1%), or a count with its unit ('5 shots'). "
+        "Left out when the source does not state it.",
+    )
+    protocol: Protocol = Field(
+        description="fine-tune, linear-probe, frozen-encoder-decoder, knn, zero-shot, few-shot or from-scratch."
+    )
+    model: ShortText = Field(description="The row of the table, e.g. 'Swin UNETR (pretrained)'.")
+    backbone: ShortText | None = Field(default=None, description="e.g. 'ViT-B/16', 'Swin-B', 'ResNet-50', '3D U-Net'.")
+    where: ShortText = Field(description="Where in the source: 'Table 2', 'README, Results', 'Abstract'.")
+    tier: Literal["paper", "benchmark"] = Field(
+        default="paper", description="paper: the paper's own table; benchmark: an independent benchmark's table."
+    )
+    source: Source | None = Field(
+        default=None, description="The document the number was read in (required for tier: benchmark)."
+    )
+    baseline: bool = Field(default=False, description="true for a baseline the paper reports, not its own method.")
+    stands_for: Annotated[str, Field(pattern=ID_PATTERN)] | None = Field(
+        default=None, description="For a baseline: the catalog id of the paper whose method the row stands for."
     )
     note: ShortText | None = Field(default=None, description="Anything a reader needs to read the number right.")
+
+    @model_validator(mode="after")
+    def _value_is_the_printed_number(self) -> Result:
+        stated = printed_number(self.printed)
+        if stated is None:
+            raise ValueError(f"printed {self.printed!r} holds no number")
+        if not math.isclose(stated, self.value, rel_tol=0, abs_tol=1e-9):
+            raise ValueError(f"value {self.value} is not the printed number {self.printed!r} (expected {stated})")
+        if self.tier == "benchmark" and self.source is None:
+            raise ValueError("a benchmark result needs `source`: the table or CSV it was read in")
+        if self.stands_for is not None and not self.baseline:
+            raise ValueError("stands_for is only for baseline rows (baseline: true)")
+        return self
 
 
 class Paper(_Strict):
@@ -122,10 +229,15 @@ class Paper(_Strict):
     )
     arxiv: ArxivId | None = Field(default=None, description="arXiv identifier, e.g. '1908.06912'.")
     doi: Doi | None = Field(default=None, description="DOI without the resolver, e.g. '10.1016/j.media.2020.101840'.")
-    links: Links = Field(default_factory=Links, description="Links to the paper, code, weights and project page.")
+    links: Links = Field(default_factory=Links, description="Links to the paper, code and project page.")
+    weights: list[Weights] | None = Field(
+        default=None, min_length=1, description="Released weights, each with its host, licence and access."
+    )
     license: ShortText | None = Field(default=None, description="Licence of the code (SPDX id, e.g. MIT).")
-    pretraining_data: Annotated[list[ShortText], AfterValidator(unique_items)] | None = Field(
-        default=None, min_length=1, description="Data sets used for self-supervised pretraining."
+    pretraining_data: Annotated[list[DatasetName], AfterValidator(unique_items)] | None = Field(
+        default=None,
+        min_length=1,
+        description="Datasets used for self-supervised pretraining (ids from datasets.yaml).",
     )
     summary: LongText | None = Field(default=None, description="The main idea in one to three sentences.")
     results: list[Result] | None = Field(
@@ -134,9 +246,11 @@ class Paper(_Strict):
     refs: Annotated[list[RefName], AfterValidator(unique_items)] | None = Field(
         default=None, min_length=1, description="Names of runnable references in runnable_refs/."
     )
-    added: Annotated[datetime.date, BeforeValidator(_iso_date)] | None = Field(
-        default=None, description="Date the entry was added to the catalog, YYYY-MM-DD."
+    added: IsoDate | None = Field(default=None, description="Date the entry was added to the catalog, YYYY-MM-DD.")
+    checked: IsoDate | None = Field(
+        default=None, description="Date a person last verified the entry against its sources, YYYY-MM-DD."
     )
+    retracted: Retraction | None = Field(default=None, description="Set when the paper has been retracted.")
     tags: Annotated[list[Tag], AfterValidator(unique_items)] | None = Field(
         default=None, min_length=1, description="Free keywords, lower-case-with-dashes."
     )

@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-VOCABULARIES = ("modality", "task", "method", "dimension", "venue")
-Vocabulary = Literal["modality", "task", "method", "dimension", "venue"]
+VOCABULARIES = ("modality", "task", "method", "dimension", "venue", "metric")
+Vocabulary = Literal["modality", "task", "method", "dimension", "venue", "metric"]
 
 # How a vocabulary is named in an error message: "'CTT' is not a modality".
 _NOUN = {
@@ -21,6 +21,7 @@ _NOUN = {
     "method": "method family",
     "dimension": "dimension",
     "venue": "venue",
+    "metric": "metric",
 }
 
 
@@ -47,6 +48,15 @@ class Term(BaseModel):
     type: Literal["conference", "journal", "preprint", "workshop", "thesis", "other"] | None = Field(
         default=None, description="Venues only: the kind of venue."
     )
+    parent: str | None = Field(
+        default=None, description="Workshops only: the id of the conference the workshop is held with."
+    )
+    direction: Literal["higher", "lower"] | None = Field(
+        default=None, description="Metrics only: whether a higher or a lower value is better."
+    )
+    unit: str | None = Field(
+        default=None, description="Metrics only: the unit a value is given in ('%', 'mm', or '' for a ratio)."
+    )
 
 
 class Taxonomy(BaseModel):
@@ -58,7 +68,10 @@ class Taxonomy(BaseModel):
     task: tuple[Term, ...] = Field(description="Downstream tasks.")
     method: tuple[Term, ...] = Field(description="Self-supervised method families.")
     dimension: tuple[Term, ...] = Field(description="Dimensionality of the data.")
-    venue: tuple[Term, ...] = Field(description="Conferences, journals and preprint servers.")
+    metric: tuple[Term, ...] = Field(
+        default=(), description="Evaluation metrics of reported results, with their direction."
+    )
+    venue: tuple[Term, ...] = Field(description="Conferences, workshops, journals and preprint servers.")
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> Taxonomy:
@@ -72,7 +85,22 @@ class Taxonomy(BaseModel):
                     seen[key] = term.id
             if vocabulary == "venue" and any(term.type is None for term in self.venue):
                 raise ValueError("venue: every venue needs a type")
+        self._check_venue_parents()
+        for term in self.metric:
+            if term.direction is None or term.unit is None:
+                raise ValueError(f"metric: {term.id!r} needs a direction (higher or lower) and a unit")
         return self
+
+    def _check_venue_parents(self) -> None:
+        # A workshop is its own venue, never folded into the conference: it names its parent instead.
+        venues = {term.id: term for term in self.venue}
+        for term in self.venue:
+            if term.type == "workshop" and term.parent is None:
+                raise ValueError(f"venue: workshop {term.id!r} needs a parent (the conference it is held with)")
+            if term.type != "workshop" and term.parent is not None:
+                raise ValueError(f"venue: only workshops have a parent ({term.id!r} is a {term.type})")
+            if term.parent is not None and (term.parent not in venues or venues[term.parent].type == "workshop"):
+                raise ValueError(f"venue: {term.id!r} has parent {term.parent!r}, which is not a conference id")
 
     def model_post_init(self, __context: object) -> None:
         # Lookup tables built once; the model is frozen so they never go stale.

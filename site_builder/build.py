@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from schema import Catalog
-from site_builder import paths
-from site_builder.load import LoadResult, display_path, load_catalog, load_taxonomy
-from site_builder.problems import ProblemsFound, format_problems
+from site_builder.catalog import paths
+from site_builder.catalog.load import LoadResult, display_path, load_catalog, load_taxonomy
+from site_builder.catalog.problems import ProblemsFound, format_problems
+from site_builder.catalog.write import stale_diff, write_atomic
 from site_builder.references import readme_references
 from site_builder.render.json_schema import render_paper_schema
 from site_builder.render.readme import render_readme
-from site_builder.write import stale_diff, write_atomic
 
 
 def validate(root: Path, files: Sequence[Path] = ()) -> LoadResult:

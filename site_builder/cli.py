@@ -10,9 +10,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from site_builder import build, paths
+from site_builder import build
+from site_builder.catalog import paths
+from site_builder.catalog.problems import MedsslError, UsageError, format_problems
 from site_builder.cli_contrib import add_contribution_commands
-from site_builder.problems import MedsslError, UsageError, format_problems
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -43,7 +44,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from site_builder.quality import quality_report
+    from site_builder.catalog.quality import quality_report
     from site_builder.render.quality import render_quality_json, render_quality_markdown
 
     report = quality_report(build.load_or_fail(paths.project_root()))

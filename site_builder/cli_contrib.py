@@ -12,13 +12,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from site_builder import paths
+from site_builder.catalog import paths
+from site_builder.catalog.load import display_path
+from site_builder.catalog.problems import UsageError
 
 Register = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 
 def _add(args: argparse.Namespace) -> int:
-    from site_builder.add import add_paper, report_lines
+    from site_builder.contrib.add import add_paper, report_lines
 
     bibtex = Path(args.bibtex) if args.bibtex else None
     added = add_paper(paths.project_root(), args.reference, bibtex, offline=args.offline)
@@ -27,8 +29,8 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _import_bib(args: argparse.Namespace) -> int:
-    from site_builder.bibtex_import import import_bibtex
-    from site_builder.load import display_path
+    from site_builder.catalog.load import display_path
+    from site_builder.contrib.bibtex_import import import_bibtex
 
     outcomes = import_bibtex(paths.project_root(), Path(args.file), dry_run=args.dry_run)
     verbs = {"created": "would create" if args.dry_run else "created", "skipped": "skipped", "rejected": "rejected"}
@@ -59,11 +61,12 @@ def _export_bib(args: argparse.Namespace) -> int:
 
 def _links(args: argparse.Namespace) -> int:
     from site_builder.build import load_or_fail
-    from site_builder.link_report import render_json_report, render_markdown_report, summary_line
-    from site_builder.link_status import link_status_path, render_link_status
-    from site_builder.links import LinkSettings, TerminalProgress, check_links, collect_links
-    from site_builder.load import display_path
-    from site_builder.write import write_atomic
+    from site_builder.catalog.link_status import link_status_path
+    from site_builder.catalog.load import display_path
+    from site_builder.catalog.write import write_atomic
+    from site_builder.links.check import LinkSettings, TerminalProgress, check_links, collect_links
+    from site_builder.links.record import render_link_status
+    from site_builder.links.report import render_json_report, render_markdown_report, summary_line
 
     root = paths.project_root()
     settings = LinkSettings(
@@ -87,6 +90,31 @@ def _links(args: argparse.Namespace) -> int:
     return 1 if any(result.outcome == "dead" for result in results) else 0
 
 
+def _fmt(args: argparse.Namespace) -> int:
+    from site_builder.contrib.fmt import catalog_files, format_files
+
+    root = paths.project_root()
+    targets = [Path(file) for file in args.paths] or catalog_files(paths.catalog_dir(root))
+    missing = [str(file) for file in targets if not file.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    outcomes = format_files(targets, check=args.check)
+    changed = [outcome for outcome in outcomes if outcome.changed]
+    for outcome in changed:
+        if args.check:
+            print(outcome.diff, end="")
+        else:
+            print(f"formatted {display_path(outcome.path)}")
+    if args.check and changed:
+        print(f"FAILED: {len(changed)} of {len(outcomes)} files are not in canonical form; run `medssl fmt`")
+        return 1
+    if changed:
+        print(f"OK: formatted {len(changed)} of {len(outcomes)} files")
+    else:
+        print(f"OK: {len(outcomes)} files already in canonical form")
+    return 0
+
+
 def add_contribution_commands(command: Register) -> None:
     """Register add, import, export and links with the main parser's `command` helper."""
     add = command("add", _add, "Scaffold catalog/papers/<id>.yaml from an arXiv id, a DOI or a BibTeX entry.")
@@ -105,6 +133,12 @@ def add_contribution_commands(command: Register) -> None:
     bib = formats.add_parser("bib", help="BibTeX", description="Write every paper as BibTeX (keys are ids).")
     bib.add_argument("-o", "--output", metavar="PATH", help="where to write (default: catalog.bib)")
     bib.add_argument("--check", action="store_true", help="fail with a diff if the file is stale")
+
+    fmt = command("fmt", _fmt, "Rewrite catalog files in their one canonical form (keeps comments).")
+    fmt.add_argument("paths", nargs="*", help="files to format (default: every catalog file)")
+    fmt.add_argument(
+        "--check", action="store_true", help="change nothing; print diffs and exit 1 if any file would change"
+    )
 
     links = command("links", _links, "Check every URL in the catalog; exit 1 if any is dead.")
     links.add_argument("--timeout", type=float, default=15.0, help="seconds before a link counts as dead")

@@ -27,10 +27,10 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from schema import Catalog
-from site_builder import paths
-from site_builder.link_status import LinkRecord, load_link_status
-from site_builder.load import load_catalog
-from site_builder.problems import MedsslError, format_problems
+from site_builder.catalog import paths
+from site_builder.catalog.link_status import LinkRecord, load_link_status
+from site_builder.catalog.load import load_catalog
+from site_builder.catalog.problems import MedsslError, format_problems
 from site_builder.references import reference_command, reference_source_paths
 from site_builder.render.home import render_home_counts, render_latest_additions
 from site_builder.render.html import page_url

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runnable_refs.registry import REFERENCES
-from site_builder.paths import REPOSITORY_URL
+from site_builder.catalog.paths import REPOSITORY_URL
 from site_builder.render.readme import ReadmeReference
 
 

@@ -25,12 +25,36 @@ links:
 """
 
 
+# A small datasets vocabulary for fixture catalogs, so tests do not depend on the real one's entries.
+FIXTURE_DATASETS = """\
+datasets:
+  - id: lidc-idri
+    name: LIDC-IDRI
+    aliases: [LIDC]
+    modality: [CT]
+    access: open
+    url: https://www.cancerimagingarchive.net/collection/lidc-idri/
+    description: Thoracic CT scans with annotated lung nodules.
+    kind: both
+  - id: btcv
+    name: BTCV
+    aliases: [Beyond the Cranial Vault]
+    modality: [CT]
+    tasks: [segmentation]
+    access: registration
+    url: https://www.synapse.org/Synapse:syn3193805
+    description: Abdominal CT scans with 13 labelled organs.
+    kind: benchmark
+"""
+
+
 @pytest.fixture
 def catalog_dir(tmp_path: Path) -> Path:
-    """An empty catalog with the project's real taxonomy."""
+    """An empty catalog with the project's real taxonomy and a small datasets vocabulary."""
     directory = tmp_path / "catalog"
     (directory / "papers").mkdir(parents=True)
     shutil.copy(REPO / "catalog" / "taxonomy.yaml", directory / "taxonomy.yaml")
+    (directory / "datasets.yaml").write_text(FIXTURE_DATASETS, encoding="utf-8")
     return directory
 
 

@@ -109,9 +109,74 @@ HOSTILE: list[Hostile] = [
         f"{P}:5: task: Input should be a valid list (got a mapping: {{'main': 'segmentation'}})",
     ),
     Hostile(
-        "value-as-number",
-        OTHER + "results:\n  - {dataset: LIDC, metric: AUC, value: 0.9850}\n",
-        f"{P}:12: results[0].value: Input should be a valid string (got a number: 0.985)",
+        "value-as-text",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: '0.985', printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
+        f"{P}:12: results[0].value: give the value as a number without quotes (got '0.985'); the exact text goes in printed",
+    ),
+    Hostile(
+        "value-not-printed",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.958, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
+        f"{P}:12: results: value 0.958 is not the printed number '0.9850' (expected 0.985)",
+    ),
+    Hostile(
+        "printed-without-number",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: 'n/a', protocol: fine-tune, model: M, where: Table 2}\n",
+        f"{P}:12: results: printed 'n/a' holds no number",
+    ),
+    Hostile(
+        "unknown-dataset",
+        OTHER + "results:\n  - {dataset: LIDC-IRDI, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
+        f"{P}:12: results[0].dataset: 'LIDC-IRDI' is not a dataset in catalog/datasets.yaml (did you mean 'lidc-idri'?); add it there first",
+    ),
+    Hostile(
+        "unknown-metric",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUROCC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
+        f"{P}:12: results[0].metric: 'AUROCC' is not a metric (did you mean 'AUC'?)",
+    ),
+    Hostile(
+        "label-fraction-percent",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, label_fraction: 10}\n",
+        f"{P}:12: results[0].label_fraction: 10 is outside 0..1; give a share (0.01 for 1%) or a count like '5 shots'",
+    ),
+    Hostile(
+        "label-fraction-words",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, label_fraction: some}\n",
+        f"{P}:12: results[0].label_fraction: 'some': give a number from 0 to 1 or a count with its unit, e.g. '5 shots', '10 volumes'",
+    ),
+    Hostile(
+        "unknown-protocol",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: finetuning, model: M, where: Table 2}\n",
+        f"{P}:12: results[0].protocol: Input should be 'fine-tune', 'linear-probe', 'frozen-encoder-decoder', 'knn', 'zero-shot', 'few-shot' or 'from-scratch'",
+    ),
+    Hostile(
+        "benchmark-without-source",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, tier: benchmark}\n",
+        f"{P}:12: results: a benchmark result needs `source`: the table or CSV it was read in",
+    ),
+    Hostile(
+        "unknown-pretraining-dataset",
+        OTHER + "pretraining_data: [BTCV, LUNA-17]\n",
+        f"{P}:11: pretraining_data: 'LUNA-17' is not a dataset in catalog/datasets.yaml; add it there first",
+    ),
+    Hostile(
+        "weights-without-host",
+        OTHER + "weights:\n  - url: https://huggingface.co/x/y\n",
+        f"{P}:12: weights[0].host: required field is missing",
+    ),
+    Hostile(
+        "weights-unknown-access",
+        OTHER + "weights:\n  - {url: 'https://huggingface.co/x/y', host: huggingface, access: free}\n",
+        f"{P}:12: weights[0].access: Input should be 'open', 'registration', 'gated' or 'on-request'",
+    ),
+    Hostile(
+        "weights-under-links",
+        OTHER.replace("  code:", "  weights: https://huggingface.co/x/y\n  code:"),
+        f"{P}:10: links.weights: unknown field 'weights'; allowed: paper, pdf, code, project",
+    ),
+    Hostile(
+        "checked-in-words",
+        OTHER + "checked: last week\n",
+        f"{P}:11: checked: give a date as YYYY-MM-DD (got 'last week')",
     ),
     Hostile(
         "multi-line-title",
@@ -136,7 +201,7 @@ HOSTILE: list[Hostile] = [
     Hostile(
         "unknown-top-key",
         OTHER + "colour: red\n",
-        f"{P}:11: colour: unknown field 'colour'; allowed: title, authors, year, month, venue, modality, task, method, dimension, pretext, scope, arxiv, doi, links, license, pretraining_data, summary, results, refs, added, tags, sources",
+        f"{P}:11: colour: unknown field 'colour'; allowed: title, authors, year, month, venue, modality, task, method, dimension, pretext, scope, arxiv, doi, links, weights, license, pretraining_data, summary, results, refs, added, checked, retracted, tags, sources",
     ),
     Hostile(
         "misspelt-top-key",
@@ -150,8 +215,8 @@ HOSTILE: list[Hostile] = [
     ),
     Hostile(
         "unknown-result-key",
-        OTHER + "results:\n  - {dataset: D, metric: M, value: '1', score: 2}\n",
-        f"{P}:12: results[0].score: unknown field 'score'; allowed: dataset, metric, value, model, label_fraction, setting, note",
+        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, flavour: 2}\n",
+        f"{P}:12: results[0].flavour: unknown field 'flavour'; allowed: dataset, split, task, metric, value, printed, spread, label_fraction, protocol, model, backbone, where, tier, source, baseline, stands_for, note",
     ),
     Hostile("id-in-file", OTHER + "id: ../../etc/passwd\n", f"{P}:11: id: remove it: a paper's id is its file name"),
     # Vocabulary values.

@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from schema import Taxonomy
-from site_builder.load import load_catalog, load_paper, load_taxonomy
+from site_builder.catalog.load import load_catalog, load_paper, load_taxonomy
 from tests.conftest import REPO
 
 CATALOG = REPO / "catalog"

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ElementTree
 import bibtexparser
 import pytest
 
-from site_builder.load import load_catalog
+from site_builder.catalog.load import load_catalog
 from site_builder.render.bibtex import render_bibtex
 from site_builder.render.exports import render_papers_csv, render_papers_json
 from site_builder.render.feed import render_atom_feed

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.load import load_catalog
+from site_builder.catalog.load import load_catalog
 from tests.conftest import GOOD_PAPER
 
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema import Taxonomy
-from site_builder.load import load_taxonomy, validate_paper_data
-from site_builder.yaml_reader import YamlProblem, parse_yaml
+from site_builder.catalog.load import load_taxonomy, validate_paper_data
+from site_builder.catalog.yaml_reader import YamlProblem, parse_yaml
 from tests.conftest import GOOD_PAPER, REPO
 
 EXAMPLES = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

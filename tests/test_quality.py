@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from site_builder.catalog.load import load_catalog
+from site_builder.catalog.quality import quality_report
 from site_builder.cli import main
-from site_builder.load import load_catalog
-from site_builder.quality import quality_report
 from tests.conftest import GOOD_PAPER
 
 BARE_PAPER = "title: Bare\nyear: 2024\nvenue: arXiv\nmodality: [MRI]\ntask: [denoising]\nmethod: [predictive]\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.load import load_catalog
+from site_builder.catalog.load import load_catalog
 from site_builder.render.readme import ReadmeReference, render_readme
 from tests.conftest import GOOD_PAPER, REPO
 

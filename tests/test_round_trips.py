@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema import Catalog, Paper, Taxonomy
-from site_builder.bibtex_import import read_bibtex
-from site_builder.load import load_taxonomy
-from site_builder.new_entry import normalise_venue
+from site_builder.catalog.load import load_taxonomy
+from site_builder.contrib.bibtex_import import read_bibtex
+from site_builder.contrib.new_entry import normalise_venue
 from site_builder.render.bibtex import render_bibtex
 from site_builder.render.exports import render_papers_json
 from tests.conftest import REPO

@@ -8,9 +8,9 @@ import yaml
 
 from schema import Paper, Taxonomy
 from site_builder.build import build_paper_schema
-from site_builder.load import load_catalog
+from site_builder.catalog.load import load_catalog
+from site_builder.contrib.fmt import render_paper_yaml
 from site_builder.render.json_schema import render_paper_schema
-from site_builder.render.paper_yaml import render_paper_yaml
 from tests.conftest import GOOD_PAPER, REPO
 
 

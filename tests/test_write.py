@@ -11,13 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from site_builder.write import create_exclusive, stale_diff, write_atomic
+from site_builder.catalog.write import create_exclusive, stale_diff, write_atomic
 from tests.conftest import REPO
 
 WRITER = """
 import sys
 from pathlib import Path
-from site_builder.write import write_atomic
+from site_builder.catalog.write import write_atomic
 path = Path(sys.argv[1])
 texts = ["A" * 4_000_000, "B" * 4_000_000]  # large, so that each write takes a while
 print("ready", flush=True)

@@ -1,1 +1,1 @@
-"""Pure renderers: a Catalog in, text out. They read no files but their templates."""
+"""Renderers: a validated Catalog in, text out (README, site pages, exports, feed). They read no files."""

@@ -11,6 +11,7 @@ import json
 from schema import Catalog, Paper
 from site_builder.render.folding import fold
 from site_builder.render.html import html_environment, paper_url
+from site_builder.render.licences import allows_commercial_use
 
 BROWSE_INDEX_PATH = "assets/medssl/browse-index.json"
 # Facets the Browse page filters on, in the order it shows them.
@@ -29,9 +30,20 @@ COLUMNS = (
     "dimension",
     "code",
     "refs",
+    "weights",
+    "commercial",
     "scope",
     "text",
 )
+
+
+def has_weights(paper: Paper) -> bool:
+    return bool(paper.weights)
+
+
+def weights_allow_commercial_use(paper: Paper) -> bool:
+    """Some released weights of the paper come under a licence that allows commercial use (licences.py)."""
+    return any(allows_commercial_use(weights.license) for weights in paper.weights or ())
 
 
 def _search_text(paper: Paper, venue_label: str) -> str:
@@ -76,6 +88,8 @@ def browse_index(catalog: Catalog) -> dict[str, object]:
                 [position["dimension"][value] for value in paper.dimension or []],
                 paper.links.code or "",
                 len(paper.refs or []),
+                int(has_weights(paper)),
+                int(weights_allow_commercial_use(paper)),
                 paper.scope,
                 _search_text(paper, venue_label),
             ]

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from schema import Catalog
-from site_builder.link_status import LinkRecord, paper_link_status
-from site_builder.quality import quality_report
+from site_builder.catalog.link_status import LinkRecord, paper_link_status
+from site_builder.catalog.quality import quality_report
 from site_builder.render.html import facet_url, html_environment, page_url, paper_url, relative_url
 
 HELP_WANTED_PATH = "help-wanted.md"

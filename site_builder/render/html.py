@@ -31,6 +31,18 @@ def http_url(url: str | None) -> str | None:
     return url if scheme in ("http", "https") else None
 
 
+def source_url(source: str | None) -> str | None:
+    """Where a reader opens a `sources` entry: a URL itself, 'owner/repo:path' on GitHub, a seed file nowhere."""
+    if not source:
+        return None
+    if http_url(source):
+        return source
+    repository, separator, path = source.partition(":")
+    if separator and repository.count("/") == 1 and repository != "seed" and path:
+        return f"https://github.com/{repository}/blob/HEAD/{path}"
+    return None
+
+
 def yaml_html_string(text: str) -> Markup:
     """A YAML front-matter string holding `text` HTML-escaped.
 
@@ -68,4 +80,4 @@ def facet_url(facet: str, value: str | int) -> str:
 @cache
 def html_environment() -> jinja2.Environment:
     """Templates whose output is (or embeds) HTML or XML: autoescape on for every one of them."""
-    return template_environment(autoescape=True, filters={"http_url": http_url, "yaml_html": yaml_html_string})
+    return template_environment(autoescape=True, filters={"http_url": http_url, "yaml_html": yaml_html_string, "source_url": source_url},)

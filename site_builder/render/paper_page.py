@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from schema import Catalog, Paper
-from site_builder.link_status import LinkRecord, paper_link_status
+from site_builder.catalog.link_status import LinkRecord, paper_link_status
 from site_builder.render.bibtex import render_bibtex_entry
 from site_builder.render.html import facet_url, html_environment, paper_url, relative_url
+from site_builder.render.leaderboards import dataset_url, label_fraction_text
 
 RELATED_LIMIT = 6
-# Result columns beyond dataset / metric / value, shown only when some row fills them.
+# Result columns beyond the fixed ones (dataset, task, metric, value, labels, protocol, model, backbone,
+# source), shown only when some row fills them.
 OPTIONAL_RESULT_COLUMNS = (
-    ("model", "Model"),
-    ("label_fraction", "Labels"),
-    ("setting", "Setting"),
+    ("split", "Split"),
     ("note", "Note"),
 )
 
@@ -105,6 +105,10 @@ def render_paper_page(
     return template.render(
         paper=paper,
         taxonomy=catalog.taxonomy,
+        datasets=catalog.datasets,
+        dataset_url=dataset_url,
+        label_fraction_text=label_fraction_text,
+        stands_for={r.stands_for: catalog.paper(r.stands_for) for r in results if r.stands_for in catalog},
         venue=catalog.taxonomy.term("venue", paper.venue),
         summary_paragraphs=[part.strip() for part in (paper.summary or "").split("\n\n") if part.strip()],
         result_columns=result_columns,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from site_builder.quality import QualityReport
+from site_builder.catalog.quality import QualityReport
 
 
 def _table(title: str, rows: list[tuple[object, int]], total: int) -> list[str]:

@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from schema import Catalog
-from site_builder.link_status import LinkRecord
+from site_builder.catalog.link_status import LinkRecord
 from site_builder.render.bibtex import render_bibtex
 from site_builder.render.browse import BROWSE_INDEX_PATH, render_browse_index, render_browse_page
-from site_builder.render.exports import render_papers_csv, render_papers_json
+from site_builder.render.dataset_pages import BENCHMARKS_PATH, render_benchmarks_page, render_dataset_pages
+from site_builder.render.exports import render_papers_csv, render_papers_json, render_results_csv, render_results_json
 from site_builder.render.feed import FEED_PATH, render_atom_feed
 from site_builder.render.help_wanted import HELP_WANTED_PATH, render_help_wanted_page
 from site_builder.render.home import render_resources_page
@@ -20,7 +21,7 @@ from site_builder.render.search_index import SEARCH_INDEX_PATH, SitePage, render
 from site_builder.render.stats import render_stats_page
 
 # The download files, at the site root so their addresses stay short.
-DOWNLOADS = ("catalog.bib", "papers.json", "papers.csv", FEED_PATH)
+DOWNLOADS = ("catalog.bib", "papers.json", "papers.csv", "results.json", "results.csv", FEED_PATH)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def render_site_files(catalog: Catalog, settings: SiteSettings) -> dict[str, str
     files: dict[str, str] = {}
     files.update(render_paper_pages(catalog, settings.references, settings.repository_url, settings.link_status))
     files.update(render_listing_pages(catalog))
+    files.update(render_dataset_pages(catalog))
+    files[BENCHMARKS_PATH] = render_benchmarks_page(catalog)
     files["browse.md"] = render_browse_page(catalog)
     files[BROWSE_INDEX_PATH] = render_browse_index(catalog)
     files[SEARCH_INDEX_PATH] = render_search_index(catalog, settings.hand_written)
@@ -50,5 +53,7 @@ def render_site_files(catalog: Catalog, settings: SiteSettings) -> dict[str, str
     files["catalog.bib"] = render_bibtex(catalog)
     files["papers.json"] = render_papers_json(catalog)
     files["papers.csv"] = render_papers_csv(catalog)
+    files["results.json"] = render_results_json(catalog)
+    files["results.csv"] = render_results_csv(catalog)
     files[FEED_PATH] = render_atom_feed(catalog, settings.site_url)
     return files

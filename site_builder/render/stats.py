@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from schema import Catalog, Paper
 from site_builder.render.html import html_environment
+from site_builder.render.leaderboards import leaderboards
 
 # Tableau 10: distinguishable in light and dark mode and for common colour-vision deficiencies.
 PALETTE = (
@@ -38,6 +39,8 @@ MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 12, 16, 36
 class Series:
     label: str
     colour: str
+    dash: str = ""  # SVG stroke-dasharray, e.g. "6 4"; empty for a solid line
+    url: str = ""  # page-relative link for the legend entry, if it has one
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class Chart:
     plot_right: int = WIDTH - MARGIN_RIGHT
     plot_bottom: int = HEIGHT - MARGIN_BOTTOM
     plot_top: int = MARGIN_TOP
+    x_label: str = ""  # axis titles, drawn when set
+    y_label: str = ""
 
 
 def nice_ticks(maximum: int, most: int = 6) -> list[int]:
@@ -223,6 +228,7 @@ def modality_task_matrix(catalog: Catalog) -> Matrix:
 
 def render_stats_page(catalog: Catalog) -> str:
     papers = catalog.papers
+    boards = leaderboards(catalog)
     venues = Counter(paper.venue for paper in papers).most_common(10)
     return (
         html_environment()
@@ -236,5 +242,10 @@ def render_stats_page(catalog: Catalog) -> str:
             methods=method_families_over_time(catalog),
             matrix=modality_task_matrix(catalog),
             venues=[(catalog.taxonomy.label("venue", venue), count) for venue, count in venues],
+            boards=len(boards),
+            board_datasets=len({board.dataset for board in boards}),
+            largest_boards=sorted(boards, key=lambda board: -len(board.paper_ids))[:5],
+            datasets=catalog.datasets,
+            taxonomy=catalog.taxonomy,
         )
     )

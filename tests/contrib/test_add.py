@@ -6,7 +6,8 @@ import datetime
 import threading
 
 from site_builder.cli import main
-from site_builder.new_entry import create_entry_file
+from site_builder.contrib.fmt import canonical_text
+from site_builder.contrib.new_entry import create_entry_file
 from tests.conftest import GOOD_PAPER
 from tests.contrib.helpers import confirm_proposals
 from tests.contrib.recorded_server import RecordedServer, Reply, fixture_reply
@@ -46,6 +47,46 @@ def test__add_arxiv_writes_facts_and_only_proposes_the_rest(apis, catalog_dir, c
     assert "  - modality: confirm or correct the proposal [CT, MRI], then uncomment it" in out
     assert "Then check it: .venv/bin/medssl validate catalog/papers/zhou2019-models-genesis.yaml" in out
     assert [entry.path.split("?")[0] for entry in apis.log] == ["/arxiv/query"]  # arXiv's abstract sufficed
+    assert canonical_text(text, "paper") == text  # written in `medssl fmt`'s form
+
+
+EXCLUDED = """\
+excluded:
+  - title: Models Genesis
+    arxiv: '1908.06912'
+    reason: not-ssl
+    detail: A planted exclusion for this test.
+    considered: 2026-11-30
+    sources:
+      - seed:000_7cb34d21e08ab375.txt
+"""
+
+
+def test__an_excluded_paper_is_refused_with_the_date_and_reason_before_any_request(apis, catalog_dir, capsys):
+    (catalog_dir / "excluded.yaml").write_text(EXCLUDED)
+    assert main(["add", "arxiv:1908.06912"]) == 1
+    err = capsys.readouterr().err
+    assert "considered and excluded on 2026-11-30: not ssl: A planted exclusion for this test." in err
+    assert apis.log == [] and list((catalog_dir / "papers").iterdir()) == []
+
+
+def test__an_excluded_title_is_refused_after_the_lookup(apis, catalog_dir, capsys):
+    route_models_genesis(apis)
+    exclusion = EXCLUDED.replace("    arxiv: '1908.06912'\n", "").replace(
+        "title: Models Genesis", "title: 'MODELS  genesis'"
+    )
+    (catalog_dir / "excluded.yaml").write_text(exclusion)
+    assert main(["add", f"doi:{MEDIA_DOI}"]) == 1
+    assert "considered and excluded on 2026-11-30" in capsys.readouterr().err
+    assert list((catalog_dir / "papers").iterdir()) == []
+
+
+def test__a_catalog_paper_listed_as_excluded_fails_validation(write_paper, catalog_dir, capsys):
+    write_paper("zhou2019-models-genesis", GOOD_PAPER)
+    (catalog_dir / "excluded.yaml").write_text(EXCLUDED)
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "excluded.yaml:2: excluded[0]: same arXiv id as catalog/papers/zhou2019-models-genesis.yaml" in out
 
 
 def test__the_written_file_fails_validation_until_confirmed(apis, catalog_dir, capsys):
@@ -67,7 +108,7 @@ def test__add_doi_uses_crossref_and_takes_the_abstract_from_semantic_scholar(api
     path = catalog_dir / "papers" / "zhou2021-models-genesis.yaml"
     text = path.read_text()
     assert "venue: MedIA\n" in text and "year: 2021\nmonth: 1\n" in text
-    assert "authors: [Zongwei Zhou, Vatsal Sodha, Jiaxuan Pang, Michael B. Gotway, Jianming Liang]" in text
+    assert "authors:\n  - Zongwei Zhou\n  - Vatsal Sodha\n  - Jiaxuan Pang\n  - Michael B. Gotway\n  - Jianming Liang\n" in text
     assert apis.url(f"/crossref/works/{MEDIA_DOI}") in text
     assert "/s2/" not in text  # the abstract only feeds proposals, so Semantic Scholar is no source
     assert "# modality: [CT, MRI]" in text  # proposed from Semantic Scholar's abstract

@@ -116,7 +116,7 @@ def test__the_new_paper_form_asks_for_the_schema_fields():
         assert fields[required]["validations"]["required"] is True, required
     for optional in ("arxiv", "doi", "paper"):  # at least one is needed, none alone
         assert "validations" not in fields[optional]
-    from site_builder.catalog_index import load_taxonomy_or_fail
+    from site_builder.contrib.catalog_index import load_taxonomy_or_fail
 
     taxonomy = load_taxonomy_or_fail(REPO)
     assert fields["dimension"]["attributes"]["options"] == taxonomy.ids("dimension")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from site_builder.sources.http import FetchError, MetadataClient, NotFound, RetryPolicy
+from site_builder.http_client import FetchError, MetadataClient, NotFound, RetryPolicy
 from tests.contrib.recorded_server import RecordedServer, Reply
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_wait=0.5)

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from site_builder.catalog.link_status import LinkRecord, load_link_status, paper_link_status
+from site_builder.catalog.problems import ProblemsFound
 from site_builder.cli import main
-from site_builder.link_report import render_json_report, render_markdown_report
-from site_builder.link_status import LinkRecord, load_link_status, paper_link_status, render_link_status
-from site_builder.links import LinkResult, LinkSettings, LinkTarget, TerminalProgress, check_links
-from site_builder.problems import ProblemsFound
+from site_builder.links.check import LinkResult, LinkSettings, LinkTarget, TerminalProgress, check_links
+from site_builder.links.record import render_link_status
+from site_builder.links.report import render_json_report, render_markdown_report
 from tests.conftest import GOOD_PAPER
 from tests.contrib.recorded_server import RecordedServer, Reply
 
@@ -127,7 +128,7 @@ def test__the_record_is_deterministic_and_loads_back(catalog_dir, write_paper):
     assert records["https://c.example.org/weights"].reachable is None
     paper = GOOD_PAPER.replace(
         "  code: https://github.com/MrGiovanni/ModelsGenesis",
-        "  code: https://a.example.org/code\n  weights: https://c.example.org/weights",
+        "  code: https://a.example.org/code\nweights:\n  - url: https://c.example.org/weights\n    host: other",
     )
     write_paper("zhou2019-models-genesis", paper)
     from site_builder.build import load_or_fail
@@ -175,7 +176,8 @@ def test__the_command_records_reports_and_exits_1_on_dead_links(server, catalog_
     route_all_kinds(server)
     paper = GOOD_PAPER.replace(
         "  code: https://github.com/MrGiovanni/ModelsGenesis",
-        f"  code: {server.url('/live')}\n  weights: {server.url('/gone')}\n  project: {server.url('/moved')}",
+        f"  code: {server.url('/live')}\n  project: {server.url('/moved')}\n"
+        f"weights:\n  - url: {server.url('/gone')}\n    host: other",
     )
     write_paper("zhou2019-models-genesis", paper)
     arguments = ["links", "--timeout", "1", "--slow", "0.3", "--per-host-delay", "0"]
@@ -186,7 +188,7 @@ def test__the_command_records_reports_and_exits_1_on_dead_links(server, catalog_
     record = json.loads((catalog_dir / "link-status.json").read_text())
     assert record["links"][server.url("/gone")]["status"] == "dead"
     assert record["links"][server.url("/moved")]["final_url"] == server.url("/live")
-    assert "zhou2019-models-genesis: links.weights" in (tmp_path / "report.md").read_text()
+    assert "zhou2019-models-genesis: weights[0]" in (tmp_path / "report.md").read_text()
     assert json.loads((tmp_path / "report.json").read_text())["summary"]["dead"] == 1
     write_paper(
         "zhou2019-models-genesis",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from site_builder.catalog_index import load_taxonomy_or_fail
-from site_builder.proposals import propose
+from site_builder.contrib.catalog_index import load_taxonomy_or_fail
+from site_builder.contrib.proposals import propose
 from tests.conftest import REPO
 
 

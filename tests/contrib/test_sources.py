@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from site_builder.problems import UsageError
-from site_builder.sources.arxiv import fetch_arxiv
-from site_builder.sources.crossref import fetch_crossref
-from site_builder.sources.http import FetchError, MetadataClient, NotFound, RetryPolicy
-from site_builder.sources.identifiers import clean_doi, find_arxiv_id, parse_reference
-from site_builder.sources.metadata import family_name
-from site_builder.sources.semantic_scholar import fetch_semantic_scholar
+from site_builder.catalog.problems import UsageError
+from site_builder.contrib.sources.arxiv import fetch_arxiv
+from site_builder.contrib.sources.crossref import fetch_crossref
+from site_builder.contrib.sources.identifiers import clean_doi, find_arxiv_id, parse_reference
+from site_builder.contrib.sources.metadata import family_name
+from site_builder.contrib.sources.semantic_scholar import fetch_semantic_scholar
+from site_builder.http_client import FetchError, MetadataClient, NotFound, RetryPolicy
 from tests.contrib.recorded_server import RecordedServer, fixture_reply
 
 ATOM = "application/atom+xml"

@@ -19,9 +19,10 @@ import pytest
 import yaml
 
 from schema import Catalog
-from site_builder.link_status import link_status_path, render_link_status
-from site_builder.links import LinkResult
-from site_builder.load import load_catalog
+from site_builder.catalog.link_status import link_status_path
+from site_builder.links.record import render_link_status
+from site_builder.links.check import LinkResult
+from site_builder.catalog.load import load_catalog
 from tests.conftest import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")

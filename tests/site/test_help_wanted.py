@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from site_builder.link_status import load_link_status
-from site_builder.quality import quality_report
+from site_builder.catalog.link_status import load_link_status
+from site_builder.catalog.quality import quality_report
 from site_builder.render.help_wanted import dead_link_gaps, render_help_wanted_page
 from tests.site.conftest import HOSTILE_TITLE
 

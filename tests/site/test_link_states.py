@@ -7,7 +7,7 @@ from textwrap import dedent
 
 import pytest
 
-from site_builder.link_status import load_link_status
+from site_builder.catalog.link_status import load_link_status
 from site_builder.render.paper_page import render_paper_pages
 from tests.site.conftest import LINK_CHECK_DATE
 

@@ -11,7 +11,16 @@
   var FACETS = ["modality", "task", "method", "dimension", "venue"];
   var FACET_TITLES = { modality: "Modality", task: "Task", method: "Method family", dimension: "Dimension", venue: "Venue" };
   // Filter groups beyond the facets (a facet's group number is its index in FACETS).
-  var TEXT = 5, YEARS = 6, CODE = 7, REF = 8;
+  var TEXT = 5, YEARS = 6;
+  // Yes/no filters, each a checkbox #medssl-<name> and a query parameter <name>=1; a flag's group
+  // number is FLAG_GROUP + its index. `has` says whether a paper passes.
+  var FLAG_GROUP = 7;
+  var FLAGS = [
+    { name: "code", has: function (paper) { return Boolean(paper.code); } },
+    { name: "ref", has: function (paper) { return paper.refs > 0; } },
+    { name: "weights", has: function (paper) { return paper.weights > 0; } },
+    { name: "commercial", has: function (paper) { return paper.commercial > 0; } },
+  ];
   var SITE_ROOT = new URL("../../", document.currentScript.src);
   var indexes = {}; // index address -> promise of the prepared data, kept across instant page loads
 
@@ -73,7 +82,8 @@
   // The state of the filters <-> the query string: ?q=..&modality=CT&task=segmentation&from=2019&to=2021&code=1&ref=1&sort=title
   function stateFromAddress(data, search) {
     var params = new URLSearchParams(search);
-    var state = { q: params.get("q") || "", selected: {}, code: params.get("code") === "1", ref: params.get("ref") === "1" };
+    var state = { q: params.get("q") || "", selected: {}, flags: {} };
+    FLAGS.forEach(function (flag) { state.flags[flag.name] = params.get(flag.name) === "1"; });
     FACETS.forEach(function (facet) {
       var known = {};
       data.facets[facet].forEach(function (term, position) { known[term[0].toLowerCase()] = position; });
@@ -100,8 +110,7 @@
     });
     if (state.from !== data.firstYear) params.set("from", state.from);
     if (state.to !== data.lastYear) params.set("to", state.to);
-    if (state.code) params.set("code", "1");
-    if (state.ref) params.set("ref", "1");
+    FLAGS.forEach(function (flag) { if (state.flags[flag.name]) params.set(flag.name, "1"); });
     if (state.sort !== "newest") params.set("sort", state.sort);
     var query = params.toString();
     return location.pathname + (query ? "?" + query : "") + location.hash;
@@ -113,7 +122,9 @@
     var words = fold(state.q).split(" ").filter(Boolean);
     var selected = FACETS.map(function (facet) { return state.selected[facet]; });
     var counts = FACETS.map(function (facet) { return new Array(data.facets[facet].length).fill(0); });
-    var flagCounts = { code: 0, ref: 0 };
+    var flagCounts = {};
+    var wantedFlags = FLAGS.filter(function (flag) { return state.flags[flag.name]; });
+    FLAGS.forEach(function (flag) { flagCounts[flag.name] = 0; });
     var matches = [];
     var papers = data.order(state.sort);
     for (var i = 0; i < papers.length; i++) {
@@ -127,8 +138,9 @@
         if (!hit) { failures++; failed = f; }
       }
       if (failures < 2 && (paper.year < state.from || paper.year > state.to)) { failures++; failed = YEARS; }
-      if (failures < 2 && state.code && !paper.code) { failures++; failed = CODE; }
-      if (failures < 2 && state.ref && !paper.refs) { failures++; failed = REF; }
+      for (var q = 0; q < wantedFlags.length && failures < 2; q++) {
+        if (!wantedFlags[q].has(paper)) { failures++; failed = FLAG_GROUP + FLAGS.indexOf(wantedFlags[q]); }
+      }
       if (failures < 2 && words.length) {
         for (var w = 0; w < words.length; w++) {
           if (paper.text.indexOf(words[w]) === -1) { failures++; failed = TEXT; break; }
@@ -141,8 +153,9 @@
         var own = paper[FACETS[g]];
         for (var k = 0; k < own.length; k++) counts[g][own[k]]++;
       }
-      if ((failures === 0 || failed === CODE) && paper.code) flagCounts.code++;
-      if ((failures === 0 || failed === REF) && paper.refs) flagCounts.ref++;
+      for (var h = 0; h < FLAGS.length; h++) {
+        if ((failures === 0 || failed === FLAG_GROUP + h) && FLAGS[h].has(paper)) flagCounts[FLAGS[h].name]++;
+      }
     }
     return { matches: matches, counts: counts, flagCounts: flagCounts };
   }
@@ -236,14 +249,15 @@
     var text = root.querySelector("#medssl-q");
     var from = root.querySelector("#medssl-from");
     var to = root.querySelector("#medssl-to");
-    var code = root.querySelector("#medssl-code");
-    var ref = root.querySelector("#medssl-ref");
+    var flagBoxes = {}, flagCountNodes = {};
+    FLAGS.forEach(function (flag) {
+      flagBoxes[flag.name] = root.querySelector("#medssl-" + flag.name);
+      flagCountNodes[flag.name] = root.querySelector('[data-flag-count="' + flag.name + '"]');
+    });
     var sort = root.querySelector("#medssl-sort");
     var count = root.querySelector("#medssl-count");
     var rows = root.querySelector("#medssl-rows");
     var more = root.querySelector("#medssl-more");
-    var codeCount = root.querySelector('[data-flag-count="code"]');
-    var refCount = root.querySelector('[data-flag-count="ref"]');
     var boxes = buildFacets(root.querySelector("#medssl-facets"), data);
     fillYears(from, data);
     fillYears(to, data);
@@ -255,8 +269,7 @@
       text.value = state.q;
       from.value = String(state.from);
       to.value = String(state.to);
-      code.checked = state.code;
-      ref.checked = state.ref;
+      FLAGS.forEach(function (flag) { flagBoxes[flag.name].checked = state.flags[flag.name]; });
       sort.value = state.sort;
       FACETS.forEach(function (facet) {
         (boxes[facet] || []).forEach(function (option, position) { option.box.checked = state.selected[facet].has(position); });
@@ -290,8 +303,7 @@
           option.label.classList.toggle("is-empty", result.counts[g][position] === 0 && !option.box.checked);
         });
       });
-      setText(codeCount, String(result.flagCounts.code));
-      setText(refCount, String(result.flagCounts.ref));
+      FLAGS.forEach(function (flag) { setText(flagCountNodes[flag.name], String(result.flagCounts[flag.name])); });
       showRows();
       history.replaceState(history.state, "", addressFromState(data, state));
       root.dataset.state = "ready";
@@ -308,9 +320,9 @@
           if (target === from) state.to = state.from; else state.from = state.to;
           showControls();
         }
-      } else if (target === code) state.code = code.checked;
-      else if (target === ref) state.ref = ref.checked;
-      else if (target === sort) state.sort = sort.value;
+      } else if (target.id && target.id.indexOf("medssl-") === 0 && flagBoxes[target.name] === target) {
+        state.flags[target.name] = target.checked;
+      } else if (target === sort) state.sort = sort.value;
       else if (target.dataset.position !== undefined) {
         var chosen = state.selected[target.name];
         var position = Number(target.dataset.position);

@@ -18,14 +18,27 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from schema import Catalog, Paper, ResourceFile, Taxonomy, find_catalog_issues
+from schema import (
+    Catalog,
+    DatasetFile,
+    ExcludedFile,
+    Exclusion,
+    Paper,
+    ResourceFile,
+    Taxonomy,
+    find_catalog_issues,
+    find_dangling_baselines,
+    find_exclusion_overlaps,
+)
 from schema.resource import Resource
-from site_builder.problems import Problem
-from site_builder.yaml_reader import Document, FieldPath, YamlProblem, field_label, read_yaml_file
+from site_builder.catalog.problems import Problem
+from site_builder.catalog.yaml_reader import Document, FieldPath, YamlProblem, field_label, read_yaml_file
 
 PAPERS_DIR = "papers"
 TAXONOMY_FILE = "taxonomy.yaml"
 RESOURCES_FILE = "resources.yaml"
+DATASETS_FILE = "datasets.yaml"
+EXCLUDED_FILE = "excluded.yaml"
 
 
 @dataclass(frozen=True)
@@ -60,18 +73,33 @@ def load_taxonomy(catalog_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
     return taxonomy, problems
 
 
-def load_paper(path: Path, taxonomy: Taxonomy) -> tuple[Paper | None, Document | None, list[Problem]]:
+def load_datasets(catalog_dir: Path, taxonomy: Taxonomy) -> tuple[DatasetFile | None, list[Problem]]:
+    """catalog/datasets.yaml; an absent file is an empty vocabulary."""
+    path = catalog_dir / DATASETS_FILE
+    if not path.exists():
+        return DatasetFile(datasets=()), []
+    shown = display_path(path)
+    try:
+        document = read_yaml_file(path)
+    except YamlProblem as problem:
+        return None, [Problem(shown, problem.line, problem.field, problem.message)]
+    return _validate(DatasetFile, document.value, document, shown, context={"taxonomy": taxonomy})
+
+
+def load_paper(
+    path: Path, taxonomy: Taxonomy, datasets: DatasetFile | None = None
+) -> tuple[Paper | None, Document | None, list[Problem]]:
     """Read and validate one paper file; the id is the file name."""
     shown = display_path(path)
     try:
         document = read_yaml_file(path)
     except YamlProblem as problem:
         return None, None, [Problem(shown, problem.line, problem.field, problem.message)]
-    return (*validate_paper_data(document, path.stem, shown, taxonomy),)
+    return (*validate_paper_data(document, path.stem, shown, taxonomy, datasets),)
 
 
 def validate_paper_data(
-    document: Document, paper_id: str, shown: str, taxonomy: Taxonomy
+    document: Document, paper_id: str, shown: str, taxonomy: Taxonomy, datasets: DatasetFile | None = None
 ) -> tuple[Paper | None, Document, list[Problem]]:
     data = document.value
     if data is None:
@@ -82,7 +110,8 @@ def validate_paper_data(
     if "id" in data:
         line = document.lines[("id",)]
         return None, document, [Problem(shown, line, "id", "remove it: a paper's id is its file name")]
-    paper, problems = _validate(Paper, {"id": paper_id, **data}, document, shown, {"taxonomy": taxonomy})
+    context = {"taxonomy": taxonomy, "datasets": datasets if datasets is not None else DatasetFile(datasets=())}
+    paper, problems = _validate(Paper, {"id": paper_id, **data}, document, shown, context)
     for problem in problems:
         if problem.field == "id":
             object.__setattr__(problem, "message", f"file name {paper_id!r} must be lower-case words joined by dashes")
@@ -112,6 +141,10 @@ def _load_catalog(catalog_dir: Path, extra_papers: Iterable[Path]) -> LoadResult
     taxonomy, problems = load_taxonomy(catalog_dir)
     if taxonomy is None:
         return LoadResult(None, problems, 0, 0)
+    datasets, dataset_problems = load_datasets(catalog_dir, taxonomy)
+    problems += dataset_problems
+    if datasets is None:
+        return LoadResult(None, problems, 0, 0)
 
     papers_dir = catalog_dir / PAPERS_DIR
     # Sorted by name as text: cheaper than comparing Path objects, and the same order.
@@ -127,7 +160,7 @@ def _load_catalog(catalog_dir: Path, extra_papers: Iterable[Path]) -> LoadResult
     papers: list[Paper] = []
     documents: dict[str, tuple[str, Document]] = {}
     for path in paths:
-        paper, document, paper_problems = load_paper(path, taxonomy)
+        paper, document, paper_problems = load_paper(path, taxonomy, datasets)
         problems += paper_problems
         if paper is not None and document is not None:
             if paper.id in documents:
@@ -143,13 +176,25 @@ def _load_catalog(catalog_dir: Path, extra_papers: Iterable[Path]) -> LoadResult
         line = document.line_of(tuple(issue.field.split(".")))
         problems.append(Problem(shown, line, issue.field, f"{issue.message} {other_shown}".strip()))
     problems += _check_refs(papers, documents)
+    for paper_id, index, missing in find_dangling_baselines(papers):
+        shown, document = documents[paper_id]
+        line = document.line_of(("results", index, "stands_for"))
+        problems.append(Problem(shown, line, f"results[{index}].stands_for", f"no paper with id {missing!r}"))
 
     resources, resource_problems = _load_resources(catalog_dir, {paper.id for paper in papers})
     problems += resource_problems
+    excluded, excluded_problems = _load_excluded(catalog_dir, papers, documents)
+    problems += excluded_problems
 
     catalog = None
     if not any(problem.severity == "error" for problem in problems):
-        catalog = Catalog(taxonomy=taxonomy, papers=tuple(papers), resources=tuple(resources))
+        catalog = Catalog(
+            taxonomy=taxonomy,
+            papers=tuple(papers),
+            resources=tuple(resources),
+            datasets=datasets,
+            excluded=tuple(excluded),
+        )
     return LoadResult(catalog, sorted(problems), len(paths), len(resources))
 
 
@@ -189,6 +234,42 @@ def _load_resources(catalog_dir: Path, paper_ids: set[str]) -> tuple[list[Resour
                 line = document.line_of(("resources", index, "related", related_index))
                 problems.append(Problem(shown, line, f"resources[{index}].related", f"no paper with id {paper_id!r}"))
     return list(parsed.resources), problems
+
+
+def load_excluded(catalog_dir: Path) -> tuple[list[Exclusion], Document | None, list[Problem]]:
+    """catalog/excluded.yaml on its own (no cross-check against papers); absent means empty."""
+    path = catalog_dir / EXCLUDED_FILE
+    if not path.exists():
+        return [], None, []
+    shown = display_path(path)
+    try:
+        document = read_yaml_file(path)
+    except YamlProblem as problem:
+        return [], None, [Problem(shown, problem.line, problem.field, problem.message)]
+    parsed, problems = _validate(ExcludedFile, document.value, document, shown, context=None)
+    return (list(parsed.excluded) if parsed else []), document, problems
+
+
+def _load_excluded(
+    catalog_dir: Path, papers: Sequence[Paper], documents: dict[str, tuple[str, Document]]
+) -> tuple[list[Exclusion], list[Problem]]:
+    excluded, document, problems = load_excluded(catalog_dir)
+    if document is None or problems:
+        return excluded, problems
+    shown = display_path(catalog_dir / EXCLUDED_FILE)
+    ids = {paper.id for paper in papers}
+    for index, paper_id, what in find_exclusion_overlaps(papers, excluded):
+        line = document.line_of(("excluded", index))
+        problems.append(
+            Problem(shown, line, f"excluded[{index}]", f"same {what} as {documents[paper_id][0]}: it is in the catalog")
+        )
+    for index, exclusion in enumerate(excluded):
+        if exclusion.duplicate_of is not None and exclusion.duplicate_of not in ids:
+            line = document.line_of(("excluded", index, "duplicate_of"))
+            problems.append(
+                Problem(shown, line, f"excluded[{index}].duplicate_of", f"no paper with id {exclusion.duplicate_of!r}")
+            )
+    return excluded, problems
 
 
 def _validate(

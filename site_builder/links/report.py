@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from site_builder.links import LinkResult, LinkSettings, LinkTarget
+from site_builder.links.check import LinkResult, LinkSettings, LinkTarget
 
 
 def summary_counts(results: Sequence[LinkResult]) -> dict[str, int]:

@@ -7,8 +7,8 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-from site_builder.sources.http import FetchError, MetadataClient, NotFound
-from site_builder.sources.metadata import PaperMetadata, clean_text
+from site_builder.contrib.sources.metadata import PaperMetadata, clean_text
+from site_builder.http_client import FetchError, MetadataClient, NotFound
 
 DEFAULT_URL = "https://api.crossref.org"
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 import requests_cache
 
-from site_builder.problems import MedsslError
+from site_builder.catalog.problems import MedsslError
 
 VERSION = "0.1.0"
 # Statuses worth another try: rate limiting and the server's own passing trouble.

@@ -10,18 +10,19 @@ import datetime
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import paths
-from site_builder.bibtex_import import read_single_entry
-from site_builder.catalog_index import CatalogIndex, Existing, load_taxonomy_or_fail
-from site_builder.load import PAPERS_DIR, display_path
-from site_builder.new_entry import WORTH_ADDING, Draft, build_draft, create_entry_file
-from site_builder.problems import ProblemsFound, UsageError
-from site_builder.sources.arxiv import fetch_arxiv
-from site_builder.sources.crossref import fetch_crossref
-from site_builder.sources.http import FetchError, MetadataClient, NotFound, default_cache_dir
-from site_builder.sources.identifiers import parse_reference
-from site_builder.sources.metadata import PaperMetadata
-from site_builder.sources.semantic_scholar import fetch_semantic_scholar
+from schema import Exclusion
+from site_builder.catalog import paths
+from site_builder.catalog.load import PAPERS_DIR, display_path
+from site_builder.catalog.problems import ProblemsFound, UsageError
+from site_builder.contrib.bibtex_import import read_single_entry
+from site_builder.contrib.catalog_index import CatalogIndex, Existing, exclusion_message, load_taxonomy_or_fail
+from site_builder.contrib.new_entry import WORTH_ADDING, Draft, build_draft, create_entry_file
+from site_builder.contrib.sources.arxiv import fetch_arxiv
+from site_builder.contrib.sources.crossref import fetch_crossref
+from site_builder.contrib.sources.identifiers import parse_reference
+from site_builder.contrib.sources.metadata import PaperMetadata
+from site_builder.contrib.sources.semantic_scholar import fetch_semantic_scholar
+from site_builder.http_client import FetchError, MetadataClient, NotFound, default_cache_dir
 
 
 class DuplicatePaper(ProblemsFound):
@@ -30,6 +31,14 @@ class DuplicatePaper(ProblemsFound):
     def __init__(self, existing: Existing) -> None:
         super().__init__(f"already in the catalog: {existing}")
         self.existing = existing
+
+
+class ExcludedPaper(ProblemsFound):
+    """The paper was considered before and left out; catalog/excluded.yaml says why."""
+
+    def __init__(self, exclusion: Exclusion) -> None:
+        super().__init__(f"{exclusion.title!r}: {exclusion_message(exclusion)} (catalog/excluded.yaml)")
+        self.exclusion = exclusion
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,11 @@ def add_paper(
         existing = index.find(doi=identifier if kind == "doi" else None, arxiv=identifier if kind == "arxiv" else None)
         if existing:
             raise DuplicatePaper(existing)  # before any network use
+        excluded = index.find_excluded(
+            doi=identifier if kind == "doi" else None, arxiv=identifier if kind == "arxiv" else None
+        )
+        if excluded:
+            raise ExcludedPaper(excluded)
         own_client = client is None
         client = client or MetadataClient(default_cache_dir(root), offline=offline)
         try:
@@ -110,6 +124,9 @@ def add_paper(
     existing = index.find(title=metadata.title, doi=metadata.doi, arxiv=metadata.arxiv)
     if existing:
         raise DuplicatePaper(existing)
+    excluded = index.find_excluded(title=metadata.title, doi=metadata.doi, arxiv=metadata.arxiv)
+    if excluded:
+        raise ExcludedPaper(excluded)
     draft = build_draft(metadata, taxonomy, today or datetime.date.today())
     path = create_entry_file(catalog_dir / PAPERS_DIR, draft.base_id, draft.text)
     return Added(path, draft, metadata.sources, tuple(warnings))

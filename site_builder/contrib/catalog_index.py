@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schema import Taxonomy, normalise_title
-from site_builder import paths
-from site_builder.load import PAPERS_DIR, display_path, load_paper, load_taxonomy
-from site_builder.problems import ProblemsFound, format_problems
-from site_builder.sources.identifiers import strip_version
+from schema import Exclusion, Taxonomy, normalise_title
+from site_builder.catalog import paths
+from site_builder.catalog.load import PAPERS_DIR, display_path, load_excluded, load_paper, load_taxonomy
+from site_builder.catalog.problems import ProblemsFound, format_problems
+from site_builder.contrib.sources.identifiers import strip_version
 
 
 def load_taxonomy_or_fail(root: Path) -> Taxonomy:
@@ -42,6 +42,7 @@ class CatalogIndex:
     by_arxiv: dict[str, Path] = field(default_factory=dict)
     by_title: dict[str, Path] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
+    excluded: dict[tuple[str, str], Exclusion] = field(default_factory=dict)
 
     @classmethod
     def of_catalog(cls, catalog_dir: Path, taxonomy: Taxonomy) -> CatalogIndex:
@@ -55,7 +56,30 @@ class CatalogIndex:
                 index.add(path, _text(raw.get("title")), _text(raw.get("doi")), _text(raw.get("arxiv")))
             else:
                 index.ids.add(path.stem)
+        excluded, _document, problems = load_excluded(catalog_dir)
+        if problems:
+            raise ProblemsFound("\n".join(format_problems(problems)))
+        for exclusion in excluded:
+            index.add_exclusion(exclusion)
         return index
+
+    def add_exclusion(self, exclusion: Exclusion) -> None:
+        self.excluded.setdefault(("title", normalise_title(exclusion.title)), exclusion)
+        if exclusion.doi:
+            self.excluded.setdefault(("doi", exclusion.doi.casefold()), exclusion)
+        if exclusion.arxiv:
+            self.excluded.setdefault(("arxiv", strip_version(exclusion.arxiv)), exclusion)
+
+    def find_excluded(
+        self, title: str | None = None, doi: str | None = None, arxiv: str | None = None
+    ) -> Exclusion | None:
+        """The exclusions entry for this paper, if it was considered and left out before."""
+        keys = [("doi", doi.casefold() if doi else ""), ("arxiv", strip_version(arxiv) if arxiv else "")]
+        keys.append(("title", normalise_title(title) if title else ""))
+        for key in keys:
+            if key[1] and key in self.excluded:
+                return self.excluded[key]
+        return None
 
     def add(self, path: Path, title: str | None, doi: str | None, arxiv: str | None) -> None:
         self.ids.add(path.stem)
@@ -74,6 +98,14 @@ class CatalogIndex:
         if title and normalise_title(title) in self.by_title:
             return Existing(self.by_title[normalise_title(title)], "same title")
         return None
+
+
+def exclusion_message(exclusion: Exclusion) -> str:
+    """What `add` and `import` say about a paper in catalog/excluded.yaml."""
+    reason = exclusion.reason.replace("-", " ")
+    if exclusion.duplicate_of:
+        reason += f" of {exclusion.duplicate_of}"
+    return f"considered and excluded on {exclusion.considered.isoformat()}: {reason}: {exclusion.detail}"
 
 
 def _text(value: object) -> str | None:

@@ -6,8 +6,8 @@ import json
 import os
 from typing import Any
 
-from site_builder.sources.http import FetchError, MetadataClient, NotFound
-from site_builder.sources.metadata import PaperMetadata, clean_text
+from site_builder.contrib.sources.metadata import PaperMetadata, clean_text
+from site_builder.http_client import FetchError, MetadataClient, NotFound
 
 DEFAULT_URL = "https://api.semanticscholar.org/graph/v1"
 FIELDS = "title,authors,year,venue,publicationVenue,externalIds,abstract,publicationDate,journal"

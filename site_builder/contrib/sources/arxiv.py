@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ElementTree
 
-from site_builder.sources.http import FetchError, MetadataClient, NotFound
-from site_builder.sources.identifiers import strip_version
-from site_builder.sources.metadata import PaperMetadata, clean_text
+from site_builder.contrib.sources.identifiers import strip_version
+from site_builder.contrib.sources.metadata import PaperMetadata, clean_text
+from site_builder.http_client import FetchError, MetadataClient, NotFound
 
 DEFAULT_URL = "https://export.arxiv.org/api/query"
 _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}

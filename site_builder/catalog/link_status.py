@@ -1,24 +1,23 @@
 """The committed record of each link's last check, `catalog/link-status.json`, and its reader.
 
-`medssl links` writes it (atomically, deterministically: sorted keys, no timings); the website
-reads it through `load_link_status` and `paper_link_status` to show, per paper, whether its
-code and weights were reachable and as of which date.
+`medssl links` writes it (site_builder.links.record); the website reads it through
+`load_link_status` and `paper_link_status` to show, per paper, whether its code and weights
+were reachable and as of which date.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from schema import Paper
-from site_builder import paths
-from site_builder.links import LINK_FIELDS, LinkResult
-from site_builder.problems import ProblemsFound
+from site_builder.catalog import paths
+from site_builder.catalog.problems import ProblemsFound
 
 STATUS_FILE = "link-status.json"
+LINK_FIELDS = ("paper", "pdf", "code", "project")
 STATUSES = ("ok", "redirected", "blocked", "dead")
 
 
@@ -39,20 +38,6 @@ class LinkRecord:
 
 def link_status_path(root: Path) -> Path:
     return paths.catalog_dir(root) / STATUS_FILE
-
-
-def render_link_status(results: Iterable[LinkResult], checked: datetime.date) -> str:
-    """The record file's text: one object per URL, keys sorted, so the same check gives the same bytes."""
-    links: dict[str, dict[str, object]] = {}
-    for result in results:
-        record: dict[str, object] = {"checked": checked.isoformat(), "status": result.outcome}
-        if result.status is not None:
-            record["code"] = result.status
-        if result.final_url:
-            record["final_url"] = result.final_url
-        links[result.url] = record
-    document = {"checked": checked.isoformat(), "links": links}
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def load_link_status(root: Path) -> dict[str, LinkRecord]:
@@ -77,11 +62,19 @@ def load_link_status(root: Path) -> dict[str, LinkRecord]:
     return records
 
 
+def paper_urls(paper: Paper) -> list[tuple[str, str]]:
+    """(field, url) for every link of a paper: links.* and each released weights URL."""
+    found = [(f"links.{field}", url) for field in LINK_FIELDS if (url := getattr(paper.links, field))]
+    found += [(f"weights[{index}]", weights.url) for index, weights in enumerate(paper.weights or ())]
+    return found
+
+
 def paper_link_status(paper: Paper, records: dict[str, LinkRecord]) -> dict[str, LinkRecord]:
-    """The paper's link fields ('code', 'weights', ...) that have a recorded check."""
-    found = {}
-    for field in LINK_FIELDS:
-        url = getattr(paper.links, field)
-        if url and url in records:
-            found[field] = records[url]
+    """The paper's link fields ('code', 'weights', ...) that have a recorded check; the first
+    weights URL stands for 'weights'."""
+    found: dict[str, LinkRecord] = {}
+    for field, url in paper_urls(paper):
+        name = field.removeprefix("links.").split("[")[0]
+        if url in records and name not in found:
+            found[name] = records[url]
     return found

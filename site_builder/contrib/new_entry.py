@@ -17,11 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from schema import Paper, Taxonomy, VocabularyError
-from site_builder.problems import ProblemsFound
-from site_builder.proposals import propose
-from site_builder.render.paper_yaml import render_paper_yaml
-from site_builder.sources.metadata import PaperMetadata, ascii_fold, family_name
-from site_builder.write import create_exclusive
+from site_builder.catalog.problems import ProblemsFound
+from site_builder.catalog.write import create_exclusive
+from site_builder.contrib.fmt import render_paper_yaml
+from site_builder.contrib.proposals import propose
+from site_builder.contrib.sources.metadata import PaperMetadata, ascii_fold, family_name
 
 REQUIRED_TO_CONFIRM = ("modality", "task", "method")
 WORTH_ADDING = "links.code, summary, dimension, pretext, pretraining_data, results"

@@ -29,13 +29,13 @@ from bibtexparser.model import (
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from schema.fields import is_arxiv_id
-from site_builder.catalog_index import CatalogIndex, load_taxonomy_or_fail
-from site_builder.load import PAPERS_DIR
-from site_builder.new_entry import InvalidMetadata, build_draft, create_entry_file, free_id
-from site_builder.paths import catalog_dir
-from site_builder.problems import ProblemsFound, UsageError
-from site_builder.sources.identifiers import clean_doi, find_arxiv_id, strip_version
-from site_builder.sources.metadata import PaperMetadata, clean_text
+from site_builder.catalog.load import PAPERS_DIR
+from site_builder.catalog.paths import catalog_dir
+from site_builder.catalog.problems import ProblemsFound, UsageError
+from site_builder.contrib.catalog_index import CatalogIndex, exclusion_message, load_taxonomy_or_fail
+from site_builder.contrib.new_entry import InvalidMetadata, build_draft, create_entry_file, free_id
+from site_builder.contrib.sources.identifiers import clean_doi, find_arxiv_id, strip_version
+from site_builder.contrib.sources.metadata import PaperMetadata, clean_text
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "howpublished", "school", "institution", "organization")
@@ -301,6 +301,10 @@ def import_bibtex(
         existing = index.find(title=metadata.title, doi=metadata.doi, arxiv=metadata.arxiv)
         if existing:
             outcomes.append(ImportOutcome(entry.key, entry.line, "skipped", f"already in the catalog: {existing}"))
+            continue
+        excluded = index.find_excluded(title=metadata.title, doi=metadata.doi, arxiv=metadata.arxiv)
+        if excluded:
+            outcomes.append(ImportOutcome(entry.key, entry.line, "skipped", exclusion_message(excluded)))
             continue
         try:
             draft = build_draft(metadata, taxonomy, today or datetime.date.today())

@@ -7,7 +7,7 @@ from typing import Literal
 from urllib.parse import unquote
 
 from schema.fields import ARXIV_PATTERN, DOI_PATTERN
-from site_builder.problems import UsageError
+from site_builder.catalog.problems import UsageError
 
 Kind = Literal["arxiv", "doi"]
 

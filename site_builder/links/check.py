@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 import requests
 
 from schema import Catalog
-from site_builder.sources.http import describe_network_error, user_agent
+from site_builder.catalog.link_status import paper_urls
+from site_builder.http_client import describe_network_error, user_agent
 
 Outcome = Literal["ok", "redirected", "blocked", "dead"]
 # Hosts answer robots with these while the page is fine for people (LinkedIn uses 999).
 BLOCKED_STATUSES = frozenset({401, 403, 429, 999})
-LINK_FIELDS = ("paper", "pdf", "code", "weights", "project")
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,8 @@ def collect_links(catalog: Catalog) -> list[LinkTarget]:
     """Every http(s) link of every paper and resource, once each, sorted by URL."""
     uses: dict[str, list[str]] = {}
     for paper in catalog.papers:
-        for field in LINK_FIELDS:
-            url = getattr(paper.links, field)
-            if url:
-                uses.setdefault(url, []).append(f"{paper.id}: links.{field}")
+        for field, url in paper_urls(paper):
+            uses.setdefault(url, []).append(f"{paper.id}: {field}")
     for resource in catalog.resources:
         if resource.url:
             uses.setdefault(resource.url, []).append(f"resources.yaml: {resource.title}")

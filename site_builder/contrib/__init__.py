@@ -1,0 +1,1 @@
+"""Contribution tools: add, import, refresh, fmt, and the metadata sources they ask."""

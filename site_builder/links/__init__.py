@@ -1,0 +1,1 @@
+"""Link checking: every URL of the catalog, its report, and the recorded link status."""
