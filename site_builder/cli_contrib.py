@@ -115,6 +115,45 @@ def _fmt(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh(args: argparse.Namespace) -> int:
+    from site_builder.build import load_or_fail
+    from site_builder.catalog.refresh_status import raw_refresh_status, refresh_status_path
+    from site_builder.catalog.write import write_atomic
+    from site_builder.contrib.refresh import refresh, render_refresh_status, resolve_selection
+    from site_builder.http_client import MetadataClient, default_cache_dir
+
+    root = paths.project_root()
+    catalog = load_or_fail(root)
+    selected = resolve_selection(catalog, args.papers)
+    with MetadataClient(default_cache_dir(root), offline=args.offline) as client:
+        reports = refresh(catalog, paths.catalog_dir(root), client, selected, apply=args.apply)
+    for report in reports:
+        shown = display_path(report.path)
+        if report.changes:
+            fields = ", ".join(change.field for change in report.changes)
+            sources = ", ".join(dict.fromkeys(change.source for change in report.changes))
+            print(f"{shown}: {'applied' if args.apply else 'proposes'} {fields} (from {sources})")
+            print(report.diff, end="")
+        for note in report.notes:
+            print(f"{shown}: {note}")
+        for error in report.errors:
+            print(f"error: {shown}: {error}")
+    if not args.no_record:
+        previous = raw_refresh_status(root)
+        write_atomic(refresh_status_path(root), render_refresh_status(reports, datetime.date.today(), previous))
+    changed = sum(bool(report.changes) for report in reports)
+    errors = sum(bool(report.errors) for report in reports)
+    refused = sum(note.startswith("refused") for report in reports for note in report.notes)
+    verb = "applied" if args.apply else "proposed"
+    print(
+        f"{len(reports)} paper{'s' * (len(reports) != 1)}: {changed} with changes {verb}, "
+        f"{refused} look-alike record{'s' * (refused != 1)} refused, {errors} with errors"
+    )
+    if changed and args.apply:
+        print("Review the changes, then set `checked:` on each file you confirmed.")
+    return 1 if changed or errors else 0
+
+
 def add_contribution_commands(command: Register) -> None:
     """Register add, import, export and links with the main parser's `command` helper."""
     add = command("add", _add, "Scaffold catalog/papers/<id>.yaml from an arXiv id, a DOI or a BibTeX entry.")
@@ -133,6 +172,14 @@ def add_contribution_commands(command: Register) -> None:
     bib = formats.add_parser("bib", help="BibTeX", description="Write every paper as BibTeX (keys are ids).")
     bib.add_argument("-o", "--output", metavar="PATH", help="where to write (default: catalog.bib)")
     bib.add_argument("--check", action="store_true", help="fail with a diff if the file is stale")
+
+    refresh = command(
+        "refresh", _refresh, "Compare papers with OpenAlex/Crossref; propose published venues, DOIs, authors."
+    )
+    refresh.add_argument("papers", nargs="*", metavar="PAPER", help="paper ids or files (default: every paper)")
+    refresh.add_argument("--apply", action="store_true", help="write the proposed changes (keeps comments)")
+    refresh.add_argument("--offline", action="store_true", help="use only cached API answers (.medssl-cache/)")
+    refresh.add_argument("--no-record", action="store_true", help="do not update catalog/refresh-status.json")
 
     fmt = command("fmt", _fmt, "Rewrite catalog files in their one canonical form (keeps comments).")
     fmt.add_argument("paths", nargs="*", help="files to format (default: every catalog file)")

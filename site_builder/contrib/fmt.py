@@ -40,7 +40,7 @@ _FILE_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _yaml() -> YAML:
+def round_trip_yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.width = 4096  # never wrap titles or URLs; summaries are folded on purpose instead
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -112,7 +112,7 @@ def _canonical(node: Any, model: type[BaseModel] | None, key: str | None = None)
 def canonical_text(text: str, kind: str) -> str:
     """The canonical form of a catalog file's text; `kind` is 'paper' or a catalog/ file name."""
     model = Paper if kind == "paper" else _FILE_MODELS[kind]
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     body = text
     if kind == "paper":  # the schema line is written fresh, exactly once, at the top
         body = "\n".join(line for line in text.splitlines() if line.strip() != SCHEMA_LINE) + "\n"
@@ -133,7 +133,7 @@ def render_paper_yaml(paper: Paper) -> str:
     if not data.get("links"):
         data.pop("links", None)
     stream = io.StringIO()
-    _yaml().dump(data, stream)
+    round_trip_yaml().dump(data, stream)
     return canonical_text(stream.getvalue(), "paper")
 
 

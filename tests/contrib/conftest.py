@@ -12,7 +12,7 @@ from tests.contrib.recorded_server import RecordedServer
 @pytest.fixture(autouse=True)
 def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     # A test that forgets to point a client at its server reaches a closed local port, not a real API.
-    for variable in ("MEDSSL_ARXIV_URL", "MEDSSL_CROSSREF_URL", "MEDSSL_S2_URL"):
+    for variable in ("MEDSSL_ARXIV_URL", "MEDSSL_CROSSREF_URL", "MEDSSL_S2_URL", "MEDSSL_OPENALEX_URL"):
         monkeypatch.setenv(variable, "http://127.0.0.1:9/unset")
     monkeypatch.delenv("MEDSSL_CONTACT", raising=False)
 

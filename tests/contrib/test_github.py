@@ -90,6 +90,7 @@ def test__weekly_link_check_publishes_the_record_and_reports_in_an_issue():
     assert document["on"]["schedule"] and "workflow_dispatch" in document["on"]
     assert document["jobs"]["links"]["permissions"] == {"issues": "write"}  # never the repository's contents
     assert "medssl links --report-md link-report.md" in text
+    assert ".venv/bin/medssl refresh > refresh-report.txt" in text and "--apply" not in text  # proposals only
     uploads = [step["with"] for step in document["jobs"]["links"]["steps"] if "upload-artifact" in step.get("uses", "")]
     assert {"name": "link-status", "path": "catalog/link-status.json", "retention-days": 90} in uploads
     assert "gh issue create" in text and "gh issue edit" in text and "gh issue close" in text

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from site_builder.contrib.sources.metadata import PaperMetadata, clean_text
+from site_builder.contrib.sources.openalex import WorkRecord
 from site_builder.http_client import FetchError, MetadataClient, NotFound
 
 DEFAULT_URL = "https://api.crossref.org"
@@ -81,3 +82,34 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [item for item in value if isinstance(item, str)]
     return []
+
+
+# Crossref marks a retracted work with `updated-by` entries that name the notice (the notice
+# itself carries the mirror image, `update-to`); corrections use the same field.
+_RETRACTION_TYPES = {"retraction", "removal", "withdrawal"}
+
+
+def fetch_crossref_record(client: MetadataClient, doi: str) -> WorkRecord:
+    """The publisher's record for `doi`, with its venue and any retraction notice."""
+    try:
+        fetched = client.get(f"{api_url()}/works/{quote(doi, safe='/()._-;:')}")
+    except NotFound:
+        raise NotFound(f"Crossref has no DOI {doi}") from None
+    metadata = parse_crossref_work(fetched.content, doi, fetched.url)
+    work = json.loads(fetched.content)["message"]  # well-formed: parse_crossref_work checked it
+    notice, date = None, None
+    for update in work.get("updated-by") or []:
+        if isinstance(update, dict) and str(update.get("type", "")).casefold() in _RETRACTION_TYPES:
+            notice = f"https://doi.org/{update.get('DOI')}" if update.get("DOI") else None
+            parts = (update.get("updated") or {}).get("date-parts") or [[]]
+            first = parts[0] if parts and isinstance(parts[0], list) else []
+            if len(first) == 3 and all(isinstance(part, int) for part in first):
+                date = f"{first[0]:04d}-{first[1]:02d}-{first[2]:02d}"
+            break
+    return WorkRecord(
+        metadata=metadata,
+        published_venues=metadata.venue_names,
+        is_retracted=notice is not None,
+        retraction_notice=notice,
+        retraction_date=date,
+    )

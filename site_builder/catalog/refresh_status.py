@@ -1,0 +1,54 @@
+"""The record of `medssl refresh` runs, `catalog/refresh-status.json`, and its reader.
+
+`medssl refresh` writes it (site_builder.contrib.refresh); `medssl doctor` reads it to list
+preprints that nobody has compared with the bibliographic records for a while.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder.catalog import paths
+from site_builder.catalog.problems import ProblemsFound
+
+STATUS_FILE = "refresh-status.json"
+
+
+@dataclass(frozen=True)
+class RefreshRecord:
+    refreshed: datetime.date
+    proposed: tuple[str, ...]  # fields refresh proposed to change and nobody has applied yet
+
+
+def refresh_status_path(root: Path) -> Path:
+    return paths.catalog_dir(root) / STATUS_FILE
+
+
+def load_refresh_status(root: Path) -> dict[str, RefreshRecord]:
+    """Paper id -> its last refresh; empty when refresh never ran."""
+    path = refresh_status_path(root)
+    if not path.exists():
+        return {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            paper_id: RefreshRecord(datetime.date.fromisoformat(raw["refreshed"]), tuple(raw.get("proposed", ())))
+            for paper_id, raw in document["papers"].items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ProblemsFound(f"{path}: not a refresh record ({error}); rerun `medssl refresh`") from None
+
+
+def raw_refresh_status(root: Path) -> dict[str, object]:
+    """The record as plain data, for a run that updates it."""
+    path = refresh_status_path(root)
+    if not path.exists():
+        return {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ProblemsFound(f"{path}: not a refresh record ({error}); delete it and rerun") from None
+    return document if isinstance(document, dict) else {}
