@@ -44,10 +44,14 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    import datetime
+
     from site_builder.catalog.quality import quality_report
+    from site_builder.catalog.refresh_status import load_refresh_status
     from site_builder.render.quality import render_quality_json, render_quality_markdown
 
-    report = quality_report(build.load_or_fail(paths.project_root()))
+    root = paths.project_root()
+    report = quality_report(build.load_or_fail(root), None, load_refresh_status(root), datetime.date.today())
     print(render_quality_json(report) if args.json else render_quality_markdown(report, args.per_paper), end="")
     return 0
 

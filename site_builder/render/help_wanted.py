@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from schema import Catalog
 from site_builder.catalog.link_status import LinkRecord, paper_link_status
-from site_builder.catalog.quality import quality_report
+from site_builder.catalog.quality import STALE_CHECK_DAYS, STALE_PREPRINT_DAYS, quality_report
+from site_builder.catalog.refresh_status import RefreshRecord
 from site_builder.render.html import facet_url, html_environment, page_url, paper_url, relative_url
 
 HELP_WANTED_PATH = "help-wanted.md"
@@ -59,10 +60,16 @@ def _rows(counts: Sequence[tuple[object, int]], total: int) -> list[CountRow]:
     return [CountRow(str(label), count, _share(count, total)) for label, count in counts]
 
 
-def render_help_wanted_page(catalog: Catalog, link_status: Mapping[str, LinkRecord], repository_url: str) -> str:
-    """`link_status`: URL -> its last check, empty when links were never checked (then no link is a gap)."""
+def render_help_wanted_page(
+    catalog: Catalog,
+    link_status: Mapping[str, LinkRecord],
+    repository_url: str,
+    refresh_status: Mapping[str, RefreshRecord] | None = None,
+) -> str:
+    """`link_status`: URL -> its last check, empty when links were never checked (then no link is a gap);
+    `refresh_status`: paper id -> its last `medssl refresh`, for the stale section."""
     dead = dead_link_gaps(catalog, link_status)
-    report = quality_report(catalog, dead)
+    report = quality_report(catalog, dead, refresh_status or {})
     taxonomy = catalog.taxonomy
     total = report.papers
 
@@ -104,6 +111,12 @@ def render_help_wanted_page(catalog: Catalog, link_status: Mapping[str, LinkReco
         papers=papers,
         last_check=last_check.isoformat() if last_check else None,
         dead_links=sum(len(gaps) for gaps in dead.values()),
+        stale=report.stale,
+        published_versions=report.published_versions,
+        as_of=report.as_of,
+        titles={paper.id: paper.title for paper in catalog.papers},
+        stale_preprint_days=STALE_PREPRINT_DAYS,
+        stale_check_days=STALE_CHECK_DAYS,
         paper_url=paper_url,
         link=lambda url: relative_url(page_url(HELP_WANTED_PATH), url),
     )

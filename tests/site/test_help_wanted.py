@@ -48,11 +48,12 @@ def test__the_gap_totals_are_the_doctors_plus_dead_links(fixture_catalog, record
     shown = {label: count for label, _, count in count_rows(section(page, "gap-totals"))}
     assert shown == dict(report.gap_counts)
     assert shown["dead link: code (checked 2026-11-20)"] == 1
-    assert shown["no reported results"] == len(fixture_catalog.papers) - 1  # only chen2020 reports results
+    assert shown["no reported results"] == sum(not paper.results for paper in fixture_catalog.papers) == 4
     fields = {label: count for label, _, count in count_rows(section(page, "fields-filled"))}
     assert fields == dict(report.field_counts)
     counts = section(page, "help-wanted-counts")
-    assert f"<strong>{len(fixture_catalog.papers)}</strong> papers" in counts
+    current = [paper for paper in fixture_catalog.papers if paper.retracted is None]  # retracted: not counted
+    assert f"<strong>{len(current)}</strong> papers" in counts
     assert f"<strong>{len(report.gaps_by_paper)}</strong> with at least one gap" in counts
     assert "<strong>2</strong> dead links at the last link check (2026-11-20)" in counts
 
