@@ -42,10 +42,11 @@ serve: validate readme ## Set up, validate, regenerate and serve the site at htt
 site: validate ## Build the website into site/ (mkdocs build --strict)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-lint: setup-dev ## Ruff, and the generated files' check modes
+lint: setup-dev ## Ruff, the catalog's canonical form, and the generated files' check modes
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MEDSSL) validate
+	$(MEDSSL) fmt --check > /dev/null || $(MEDSSL) fmt --check
 	$(MEDSSL) readme --check
 	$(MEDSSL) schema --check
 

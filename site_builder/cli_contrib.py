@@ -140,7 +140,9 @@ def _refresh(args: argparse.Namespace) -> int:
             print(f"error: {shown}: {error}")
     if not args.no_record:
         previous = raw_refresh_status(root)
-        write_atomic(refresh_status_path(root), render_refresh_status(reports, datetime.date.today(), previous))
+        write_atomic(
+            refresh_status_path(root), render_refresh_status(reports, datetime.date.today(), previous, args.apply)
+        )
     changed = sum(bool(report.changes) for report in reports)
     errors = sum(bool(report.errors) for report in reports)
     refused = sum(note.startswith("refused") for report in reports for note in report.notes)

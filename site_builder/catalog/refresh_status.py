@@ -18,9 +18,19 @@ STATUS_FILE = "refresh-status.json"
 
 
 @dataclass(frozen=True)
+class VenueChange:
+    """A preprint's venue that `medssl refresh --apply` replaced by its published venue."""
+
+    old: str
+    new: str
+    applied: datetime.date
+
+
+@dataclass(frozen=True)
 class RefreshRecord:
     refreshed: datetime.date
     proposed: tuple[str, ...]  # fields refresh proposed to change and nobody has applied yet
+    venue_change: VenueChange | None = None
 
 
 def refresh_status_path(root: Path) -> Path:
@@ -34,10 +44,17 @@ def load_refresh_status(root: Path) -> dict[str, RefreshRecord]:
         return {}
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            paper_id: RefreshRecord(datetime.date.fromisoformat(raw["refreshed"]), tuple(raw.get("proposed", ())))
-            for paper_id, raw in document["papers"].items()
-        }
+        records = {}
+        for paper_id, raw in document["papers"].items():
+            change = raw.get("venue_change")
+            records[paper_id] = RefreshRecord(
+                datetime.date.fromisoformat(raw["refreshed"]),
+                tuple(raw.get("proposed", ())),
+                VenueChange(change["old"], change["new"], datetime.date.fromisoformat(change["applied"]))
+                if change
+                else None,
+            )
+        return records
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ProblemsFound(f"{path}: not a refresh record ({error}); rerun `medssl refresh`") from None
 

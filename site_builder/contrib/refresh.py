@@ -251,17 +251,27 @@ def resolve_selection(catalog: Catalog, arguments: Sequence[str]) -> list[str]:
     return ids
 
 
-def render_refresh_status(reports: Sequence[PaperReport], today: datetime.date, previous: dict[str, Any]) -> str:
-    """catalog/refresh-status.json: when each paper was last compared with its records, and what was open.
+def render_refresh_status(
+    reports: Sequence[PaperReport], today: datetime.date, previous: dict[str, Any], applied: bool = False
+) -> str:
+    """catalog/refresh-status.json: when each paper was last compared with its records, what is still
+    proposed, and the preprint venues an applied run replaced (the site's What's new lists those).
 
     Papers not refreshed this time keep their previous entry, so a partial run loses nothing.
     """
     papers = dict(previous.get("papers", {}))
     for report in reports:
-        if report.checked:
-            papers[report.paper_id] = {
-                "refreshed": today.isoformat(),
-                "proposed": sorted({change.field for change in report.changes}),
-            }
+        if not report.checked:
+            continue
+        entry: dict[str, Any] = {
+            "refreshed": today.isoformat(),
+            "proposed": [] if applied else sorted({change.field for change in report.changes}),
+        }
+        venue = next((change for change in report.changes if change.field == "venue"), None)
+        if applied and venue is not None:
+            entry["venue_change"] = {"old": venue.old, "new": venue.new, "applied": today.isoformat()}
+        elif "venue_change" in papers.get(report.paper_id, {}):
+            entry["venue_change"] = papers[report.paper_id]["venue_change"]
+        papers[report.paper_id] = entry
     document = {"papers": dict(sorted(papers.items()))}
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

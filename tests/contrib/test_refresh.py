@@ -99,6 +99,10 @@ def test__a_preprint_is_upgraded_to_its_journal_version(records, catalog_dir, wr
     assert "0 with changes proposed" in capsys.readouterr().out
     status = json.loads((catalog_dir / "refresh-status.json").read_text())
     assert status["papers"]["zhou2020-models-genesis"]["proposed"] == []
+    from site_builder.catalog.refresh_status import load_refresh_status
+
+    change = load_refresh_status(catalog_dir.parent)["zhou2020-models-genesis"].venue_change
+    assert (change.old, change.new) == ("arXiv", "MedIA")  # kept for What's new, run after run
 
 
 def test__a_different_paper_with_a_similar_title_is_refused(records, write_paper, capsys):
