@@ -155,6 +155,11 @@ class Result(_Strict):
     )
     printed: ShortText = Field(description="Exactly as printed in the source, e.g. '82.58', '0.9850', '76.47±3.53'.")
     spread: ShortText | None = Field(default=None, description="Spread as printed: '±0.41' or '95% CI 0.80-0.85'.")
+    scale: Literal["percent", "fraction"] | None = Field(
+        default=None,
+        description="For a metric in %, how the source prints it: 'percent' (82.25) or 'fraction' (0.8225). "
+        "Left out, a value of at most 1 counts as a fraction. Leaderboards compare on one scale.",
+    )
     label_fraction: Annotated[float | str, BeforeValidator(_check_label_fraction)] | None = Field(
         default=None,
         description="Share of the training labels used (0.01 for 1%), or a count with its unit ('5 shots'). "
@@ -177,6 +182,13 @@ class Result(_Strict):
         default=None, description="For a baseline: the catalog id of the paper whose method the row stands for."
     )
     note: ShortText | None = Field(default=None, description="Anything a reader needs to read the number right.")
+
+    def percent_value(self, unit: str) -> float:
+        """The value on the metric's own scale: a fraction of a '%' metric becomes a percentage."""
+        if unit != "%":
+            return self.value
+        fraction = self.scale == "fraction" or (self.scale is None and abs(self.value) <= 1)
+        return self.value * 100 if fraction else self.value
 
     @model_validator(mode="after")
     def _value_is_the_printed_number(self) -> Result:

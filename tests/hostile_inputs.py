@@ -216,7 +216,7 @@ HOSTILE: list[Hostile] = [
     Hostile(
         "unknown-result-key",
         OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, flavour: 2}\n",
-        f"{P}:12: results[0].flavour: unknown field 'flavour'; allowed: dataset, split, task, metric, value, printed, spread, label_fraction, protocol, model, backbone, where, tier, source, baseline, stands_for, note",
+        f"{P}:12: results[0].flavour: unknown field 'flavour'; allowed: dataset, split, task, metric, value, printed, spread, scale, label_fraction, protocol, model, backbone, where, tier, source, baseline, stands_for, note",
     ),
     Hostile("id-in-file", OTHER + "id: ../../etc/passwd\n", f"{P}:11: id: remove it: a paper's id is its file name"),
     # Vocabulary values.

@@ -46,3 +46,14 @@ def test__load_dump_load_round_trips(catalog_dir, write_paper):
     second = load_catalog(catalog_dir).catalog.paper("zhou2019-models-genesis")
     assert second == first
     assert second.results[0].value == "0.9850"
+
+
+def test__a_percent_metric_compares_on_one_scale_whatever_the_source_printed():
+    from schema import Result
+
+    row = {"dataset": "btcv", "task": "segmentation", "metric": "Dice", "protocol": "fine-tune", "model": "M"}
+    fraction = Result.model_validate({**row, "value": 0.78, "printed": "0.78", "where": "README"})
+    percent = Result.model_validate({**row, "value": 82.25, "printed": "82.25", "where": "Table 1"})
+    stated = Result.model_validate({**row, "value": 0.5, "printed": "0.5%", "scale": "percent", "where": "Table 1"})
+    assert (fraction.percent_value("%"), percent.percent_value("%"), stated.percent_value("%")) == (78.0, 82.25, 0.5)
+    assert fraction.percent_value("") == 0.78  # AUC and other unitless metrics are left alone
