@@ -38,14 +38,16 @@ def test__load_dump_load_round_trips(catalog_dir, write_paper):
         GOOD_PAPER
         + "summary: >-\n  A long summary that wraps over more than one hundred characters\n"
         + "  so that the dumper folds it over lines.\n"
-        + 'results:\n  - {dataset: LIDC, metric: AUC, value: "0.9850", label_fraction: "1%"}\n'
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850',"
+        + " label_fraction: 0.01, protocol: fine-tune, model: Genesis Chest CT, where: Table 3}\n"
         + "added: 2026-11-21\n",
     )
     first = load_catalog(catalog_dir).catalog.paper("zhou2019-models-genesis")
     (catalog_dir / "papers" / "zhou2019-models-genesis.yaml").write_text(render_paper_yaml(first))
     second = load_catalog(catalog_dir).catalog.paper("zhou2019-models-genesis")
     assert second == first
-    assert second.results[0].value == "0.9850"
+    assert (second.results[0].value, second.results[0].printed) == (0.985, "0.9850")
+    assert second.results[0].label_fraction == 0.01
 
 
 def test__a_percent_metric_compares_on_one_scale_whatever_the_source_printed():
