@@ -157,8 +157,9 @@ class Result(_Strict):
     spread: ShortText | None = Field(default=None, description="Spread as printed: '±0.41' or '95% CI 0.80-0.85'.")
     scale: Literal["percent", "fraction"] | None = Field(
         default=None,
-        description="For a metric in %, how the source prints it: 'percent' (82.25) or 'fraction' (0.8225). "
-        "Left out, a value of at most 1 counts as a fraction. Leaderboards compare on one scale.",
+        description="How the source prints the number: 'percent' (82.25, or an AUC as '98.7%') or 'fraction' "
+        "(0.8225). Left out, a '%' metric's value of at most 1 counts as a fraction. Leaderboards compare on "
+        "the metric's own scale.",
     )
     label_fraction: Annotated[float | str, BeforeValidator(_check_label_fraction)] | None = Field(
         default=None,
@@ -183,12 +184,17 @@ class Result(_Strict):
     )
     note: ShortText | None = Field(default=None, description="Anything a reader needs to read the number right.")
 
-    def percent_value(self, unit: str) -> float:
-        """The value on the metric's own scale: a fraction of a '%' metric becomes a percentage."""
-        if unit != "%":
-            return self.value
-        fraction = self.scale == "fraction" or (self.scale is None and abs(self.value) <= 1)
-        return self.value * 100 if fraction else self.value
+    def comparable_value(self, unit: str) -> float:
+        """The value on the metric's own scale, so rows printed either way rank together.
+
+        A '%' metric printed as a fraction (0.8225; inferred when `scale` is left out and the
+        value is at most 1) becomes 82.25; a unitless metric such as AUC printed as a percentage
+        (`scale: percent`, '98.7%') becomes 0.987.
+        """
+        if unit == "%":
+            fraction = self.scale == "fraction" or (self.scale is None and abs(self.value) <= 1)
+            return self.value * 100 if fraction else self.value
+        return self.value / 100 if self.scale == "percent" else self.value
 
     @model_validator(mode="after")
     def _value_is_the_printed_number(self) -> Result:

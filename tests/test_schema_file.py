@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from schema import Paper, Taxonomy
@@ -57,5 +58,13 @@ def test__a_percent_metric_compares_on_one_scale_whatever_the_source_printed():
     fraction = Result.model_validate({**row, "value": 0.78, "printed": "0.78", "where": "README"})
     percent = Result.model_validate({**row, "value": 82.25, "printed": "82.25", "where": "Table 1"})
     stated = Result.model_validate({**row, "value": 0.5, "printed": "0.5%", "scale": "percent", "where": "Table 1"})
-    assert (fraction.percent_value("%"), percent.percent_value("%"), stated.percent_value("%")) == (78.0, 82.25, 0.5)
-    assert fraction.percent_value("") == 0.78  # AUC and other unitless metrics are left alone
+    assert (fraction.comparable_value("%"), percent.comparable_value("%"), stated.comparable_value("%")) == (
+        78.0,
+        82.25,
+        0.5,
+    )
+    assert fraction.comparable_value("") == 0.78  # a unitless metric printed as a fraction is left alone
+    auc = Result.model_validate(
+        {**row, "metric": "AUC", "value": 98.7, "printed": "98.7%", "scale": "percent", "where": "Abstract"}
+    )
+    assert auc.comparable_value("") == pytest.approx(0.987)
