@@ -6,8 +6,8 @@ from functools import cache
 
 import pytest
 
-from schema import Taxonomy
-from site_builder.catalog.load import load_catalog, load_paper, load_taxonomy
+from schema import DatasetFile, Taxonomy
+from site_builder.catalog.load import load_catalog, load_datasets, load_paper, load_taxonomy
 from tests.conftest import REPO
 
 CATALOG = REPO / "catalog"
@@ -21,9 +21,16 @@ def taxonomy() -> Taxonomy:
     return loaded
 
 
+@cache
+def datasets() -> DatasetFile:
+    loaded, problems = load_datasets(CATALOG, taxonomy())
+    assert loaded is not None, problems
+    return loaded
+
+
 @pytest.mark.parametrize("path", PAPER_FILES, ids=[path.stem for path in PAPER_FILES])
 def test__paper_file_is_valid(path):
-    paper, _, problems = load_paper(path, taxonomy())
+    paper, _, problems = load_paper(path, taxonomy(), datasets())
     assert problems == [], (
         "\n".join(str(problem) for problem in problems) + "\nFix the file, then run `medssl validate`."
     )
@@ -32,7 +39,7 @@ def test__paper_file_is_valid(path):
 
 @pytest.mark.parametrize("path", PAPER_FILES, ids=[path.stem for path in PAPER_FILES])
 def test__paper_file_says_where_its_facts_come_from(path):
-    paper, _, _ = load_paper(path, taxonomy())
+    paper, _, _ = load_paper(path, taxonomy(), datasets())
     assert paper is not None and paper.sources, "add `sources:` naming the seed file or URL the facts were checked on"
 
 
