@@ -40,6 +40,7 @@ VENUES = ["MICCAI", "MedIA", "TMI", "ISBI", "NeurIPS", "CVPR", "arXiv"]
 
 def synthetic_paper(index: int, rng: random.Random) -> str:
     """A realistic entry (~25 lines): every common field, a summary and two results."""
+    dice, auc = f"0.{rng.randint(700, 900)}", f"0.{rng.randint(800, 990)}"
     return (
         "# yaml-language-server: $schema=../../schema/paper.schema.json\n"
         f'title: "Synthetic study {index}: {rng.choice(METHODS)} pretraining for {rng.choice(TASKS)}"\n'
@@ -59,8 +60,10 @@ def synthetic_paper(index: int, rng: random.Random) -> str:
         "  A network learns from unlabelled scans by solving a pretext task, then is fine-tuned\n"
         "  with few labels; this entry exists only to measure how the catalog tools scale.\n"
         "results:\n"
-        f'  - {{dataset: BTCV, metric: Dice, value: "0.{rng.randint(700, 900)}", label_fraction: "10%"}}\n'
-        f'  - {{dataset: LIDC-IDRI, metric: AUC, value: "0.{rng.randint(800, 990)}", label_fraction: "100%"}}\n'
+        f"  - {{dataset: btcv, task: segmentation, metric: Dice, value: {dice}, printed: '{dice}',"
+        " label_fraction: 0.1, protocol: fine-tune, model: Synthetic, where: Table 2}\n"
+        f"  - {{dataset: lidc-idri, task: classification, metric: AUC, value: {auc}, printed: '{auc}',"
+        " protocol: linear-probe, model: Synthetic, where: Table 3}\n"
         "added: 2026-11-21\n"
         f"sources: [https://example.org/papers/{index}]\n"
     )
@@ -70,6 +73,7 @@ def make_catalog(root: Path, size: int) -> Path:
     catalog = root / "catalog"
     (catalog / "papers").mkdir(parents=True)
     shutil.copy(REPO / "catalog" / "taxonomy.yaml", catalog / "taxonomy.yaml")
+    shutil.copy(REPO / "catalog" / "datasets.yaml", catalog / "datasets.yaml")  # results name its datasets
     rng = random.Random(size)
     for index in range(size):
         (catalog / "papers" / f"synthetic{index:05d}.yaml").write_text(synthetic_paper(index, rng))

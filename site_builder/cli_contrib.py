@@ -15,6 +15,7 @@ from pathlib import Path
 from site_builder.catalog import paths
 from site_builder.catalog.load import display_path
 from site_builder.catalog.problems import UsageError
+from site_builder.cli_issue import add_issue_command
 
 Register = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
@@ -158,6 +159,7 @@ def _refresh(args: argparse.Namespace) -> int:
 
 def add_contribution_commands(command: Register) -> None:
     """Register add, import, export and links with the main parser's `command` helper."""
+    add_issue_command(command)  # issue-entry, for workflows/issue-to-pr.yml
     add = command("add", _add, "Scaffold catalog/papers/<id>.yaml from an arXiv id, a DOI or a BibTeX entry.")
     add.add_argument("reference", nargs="?", help="arxiv:ID, an arXiv URL, doi:DOI or a DOI URL")
     add.add_argument("--bibtex", metavar="FILE", help="a .bib file holding the one entry to add")

@@ -31,6 +31,7 @@ from site_builder.catalog import paths
 from site_builder.catalog.link_status import LinkRecord, load_link_status
 from site_builder.catalog.load import load_catalog
 from site_builder.catalog.problems import MedsslError, format_problems
+from site_builder.catalog.refresh_status import RefreshRecord, load_refresh_status
 from site_builder.references import reference_command, reference_source_paths
 from site_builder.render.home import render_home_counts, render_latest_additions
 from site_builder.render.html import page_url
@@ -38,6 +39,7 @@ from site_builder.render.paper_page import RunnableReference
 from site_builder.render.performance import BENCHMARKS, RESULTS_DIR, BenchmarkFormatError
 from site_builder.render.search_index import SitePage
 from site_builder.render.site import SiteSettings, render_site_files
+from site_builder.render.whats_new import VenueChange
 
 log = get_plugin_logger("medssl")
 # Hand-written pages mark where generated text goes with these comments.
@@ -49,11 +51,13 @@ HOME_MARKERS = {
 CODE_BLOCK = re.compile(r"^ *```.*?^ *```", re.S | re.M)
 MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|\{[^}]*\}|\]\([^)]*\)|[#*_`|>\[\]]", re.S)
 
-# The section headings that site_macros.j2's heading() writes; each becomes an entry of the page's toc.
-HEADING = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="headerlink"')
+# The headings that site_macros.j2's heading() and subheading() write; each becomes an entry of the page's
+# toc, a subheading nested under the section before it.
+HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"')
 
 _catalog: Catalog | None = None
 _link_status: dict[str, LinkRecord] = {}  # URL -> its last check, from catalog/link-status.json
+_refresh_status: dict[str, RefreshRecord] = {}  # paper id -> its last refresh, from catalog/refresh-status.json
 _benchmarks: dict[str, object] = {}  # benchmark name -> its parsed bench/results/<name>.json
 _generated_pages: set[str] = set()  # src_uri of every generated page
 _html_bodies: dict[str, str] = {}  # src_uri -> the HTML body of a generated page, between the two page hooks
@@ -79,7 +83,7 @@ def load_benchmark_results(root: Path) -> dict[str, object]:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    global _catalog, _link_status, _benchmarks
+    global _catalog, _link_status, _refresh_status, _benchmarks
     _generated_pages.clear()  # `mkdocs serve` may keep this module between builds
     _html_bodies.clear()
     started = time.perf_counter()
@@ -92,6 +96,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _catalog = result.catalog
     try:
         _link_status = load_link_status(root)  # empty until `medssl links` records a check
+        _refresh_status = load_refresh_status(root)  # empty until `medssl refresh` records a run
     except MedsslError as error:
         raise PluginError(str(error)) from None
     _benchmarks = load_benchmark_results(root)
@@ -109,8 +114,26 @@ def site_settings(config: MkDocsConfig, files: Files) -> SiteSettings:
         name: RunnableReference(name, f"{repository}/blob/main/{path}", reference_command(name))
         for name, path in reference_source_paths().items()
     }
+    venue_changes = [
+        VenueChange(
+            paper_id,
+            record.venue_change.old,
+            record.venue_change.new,
+            record.venue_change.applied,
+            "medssl refresh --apply",
+        )
+        for paper_id, record in sorted(_refresh_status.items())
+        if record.venue_change is not None
+    ]
     return SiteSettings(
-        config.site_url, repository, references, hand_written_pages(files), dict(_link_status), dict(_benchmarks)
+        site_url=config.site_url,
+        repository_url=repository,
+        references=references,
+        hand_written=hand_written_pages(files),
+        link_status=dict(_link_status),
+        refresh_status=dict(_refresh_status),
+        benchmarks=dict(_benchmarks),
+        venue_changes=venue_changes,
     )
 
 
@@ -161,9 +184,20 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     body = _html_bodies.pop(page.file.src_uri, None)
     if body is None:
         return html
-    headings = HEADING.findall(body)
-    page.toc = get_toc([{"level": 2, "id": anchor, "name": name, "children": []} for anchor, name in headings])
+    page.toc = get_toc(toc_tokens(body))
     return body
+
+
+def toc_tokens(body: str) -> list[dict[str, Any]]:
+    """The page's sections (h2) with their subsections (h3), as get_toc() takes them."""
+    sections: list[dict[str, Any]] = []
+    for level, anchor, name in HEADING.findall(body):
+        token = {"level": int(level), "id": anchor, "name": name, "children": []}
+        if level == "3" and sections:
+            sections[-1]["children"].append(token)
+        else:
+            sections.append(token)
+    return sections
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:

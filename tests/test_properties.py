@@ -40,6 +40,12 @@ FIELD_NAMES = [
     "id",
     "scope",
     "dimension",
+    "weights",
+    "checked",
+    "retracted",
+    "pretraining_data",
+    "printed",
+    "protocol",
 ]
 scalars = st.one_of(
     st.none(),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.catalog.load import load_catalog
-from site_builder.render.readme import ReadmeReference, render_readme
+from site_builder.render.readme import SITE_URL, ReadmeReference, render_readme
 from tests.conftest import GOOD_PAPER, REPO
 
 
@@ -130,3 +130,28 @@ def test__runnable_references_get_a_section_with_their_run_command(catalog_dir, 
         "after [Models Genesis: Generic Autodidactic Models for 3D Medical Image Analysis]"
         "(https://arxiv.org/abs/1908.06912). Run: `medssl refs run models_genesis --device auto`.\n"
     ) in readme
+
+
+def _paper_with_result(paper_id: str, value: float) -> str:
+    return (
+        f"title: Paper {paper_id}\nyear: 2021\nvenue: ISBI\nmodality: [CT]\ntask: [segmentation]\n"
+        f"method: [contrastive]\nlinks:\n  paper: https://example.org/{paper_id}\nresults:\n"
+        f"  - {{dataset: BTCV, task: segmentation, metric: Dice, value: {value}, printed: '{value}', "
+        "protocol: fine-tune, label_fraction: 1, model: Ours, where: Table 1}\n"
+    )
+
+
+def test__a_dataset_with_a_leaderboard_is_listed_under_benchmarks_with_its_site_page(catalog_dir, write_paper):
+    write_paper("a", _paper_with_result("a", 80.1))
+    readme = readme_for(catalog_dir)
+    assert "## Benchmarks" not in readme and "(#benchmarks)" not in readme  # one paper ranks nothing
+    write_paper("b", _paper_with_result("b", 81.2))
+    readme = readme_for(catalog_dir)
+    assert "- [Benchmarks](#benchmarks)\n" in readme  # awesome-lint: the ToC lists every ## section
+    assert f"- [BTCV]({SITE_URL}datasets/btcv/) - 1 leaderboard (Dice) from 2 papers.\n" in readme
+    assert f"[all leaderboards]({SITE_URL}benchmarks/)" in readme
+
+
+def test__the_readme_links_the_address_mkdocs_builds_by_default():
+    mkdocs = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    assert f'site_url: !ENV [MEDSSL_SITE_URL, "{SITE_URL}"]' in mkdocs

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from schema import Catalog, Paper
+from site_builder.render.citation_exports import FORMATS
 from site_builder.render.folding import fold
 from site_builder.render.html import html_environment, paper_url
 from site_builder.render.licences import allows_commercial_use
@@ -104,4 +105,4 @@ def render_browse_index(catalog: Catalog) -> str:
 
 def render_browse_page(catalog: Catalog) -> str:
     template = html_environment().get_template("site_browse.md.j2")
-    return template.render(total=len(catalog.papers), index_url="../" + BROWSE_INDEX_PATH)
+    return template.render(total=len(catalog.papers), index_url="../" + BROWSE_INDEX_PATH, export_formats=FORMATS)

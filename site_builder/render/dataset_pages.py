@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from schema import Catalog, Dataset, Paper
 from site_builder.render.html import html_environment, paper_url, relative_url
 from site_builder.render.leaderboards import (
@@ -79,7 +81,7 @@ def efficiency_chart(catalog: Catalog, curve: EfficiencyCurve, here: str) -> Cha
     """The metric against the label fraction (log x), one line per paper and model row."""
     taxonomy = catalog.taxonomy
     metric = taxonomy.label("metric", curve.metric) if curve.metric in taxonomy.ids("metric") else curve.metric
-    values = [result.value for series in curve.series for _, result in series.points]
+    values = [value for series in curve.series for _, value, _ in series.points]
     ticks, decimals = value_ticks(min(values), max(values))
     plot_bottom, plot_right = HEIGHT - BOTTOM, WIDTH - RIGHT
     per_unit = (plot_bottom - TOP) / ((ticks[-1] - ticks[0]) or 1.0)
@@ -131,8 +133,12 @@ def efficiency_chart(catalog: Catalog, curve: EfficiencyCurve, here: str) -> Cha
         colour = Series(label, PALETTE[index % len(PALETTE)], dash, relative_url(here, paper_url(series.paper.id)))
         chart.legend.append(colour)
         points = [
-            (x(value), y(result.value), f"{series.paper.title} · {series.model}: {result.printed} at {_x_text(curve, value)}")
-            for value, result in series.points
+            (
+                x(share),
+                y(value),
+                f"{series.paper.title} · {series.model}: {result.printed} at {_x_text(curve, share)}",
+            )
+            for share, value, result in series.points
         ]
         chart.lines.append((colour, " ".join(f"{px},{py}" for px, py, _ in points), points))
     return chart
@@ -142,7 +148,11 @@ def _newest_first(papers: list[Paper]) -> list[Paper]:
     return sorted(papers, key=lambda p: (-p.year, -(p.month or 0), p.title.casefold(), p.id))
 
 
-def dataset_views(catalog: Catalog) -> list[DatasetView]:
+def dataset_views(
+    catalog: Catalog,
+    all_boards: list[Leaderboard] | None = None,
+    all_curves: list[EfficiencyCurve] | None = None,
+) -> list[DatasetView]:
     """One view per dataset of catalog/datasets.yaml, in its order."""
     pretrained: dict[str, list[Paper]] = {}
     reported: dict[str, list[Paper]] = {}
@@ -152,10 +162,10 @@ def dataset_views(catalog: Catalog) -> list[DatasetView]:
         for dataset_id in dict.fromkeys(result.dataset for result in paper.results or ()):
             reported.setdefault(dataset_id, []).append(paper)
     boards: dict[str, list[Leaderboard]] = {}
-    for board in leaderboards(catalog):
+    for board in leaderboards(catalog) if all_boards is None else all_boards:
         boards.setdefault(board.dataset, []).append(board)
     curves: dict[str, list[EfficiencyCurve]] = {}
-    for curve in label_efficiency(catalog):
+    for curve in label_efficiency(catalog) if all_curves is None else all_curves:
         curves.setdefault(curve.dataset, []).append(curve)
     views = []
     for dataset in catalog.datasets.datasets:
@@ -185,10 +195,24 @@ def _context(catalog: Catalog, here: str) -> dict[str, object]:
     }
 
 
-def render_dataset_pages(catalog: Catalog) -> dict[str, str]:
-    """docs/-relative path -> page text: the Datasets overview and one page per dataset."""
+def paper_items(catalog: Catalog, views: list[DatasetView]) -> dict[str, Markup]:
+    """Each listed paper's list item, rendered once: at 10,000 papers most are listed on two or three
+    dataset pages. Every dataset page sits two folders deep (`datasets/btcv/`), hence the one prefix."""
+    item = html_environment().get_template("site_macros.j2").module.paper_list_item  # type: ignore[attr-defined]
+    listed = {paper.id: paper for view in views for paper in (*view.reported, *view.pretrained)}
+    return {paper_id: item(paper, catalog.taxonomy, "../../") for paper_id, paper in listed.items()}
+
+
+def render_dataset_pages(
+    catalog: Catalog,
+    boards: list[Leaderboard] | None = None,
+    curves: list[EfficiencyCurve] | None = None,
+) -> dict[str, str]:
+    """docs/-relative path -> page text: the Datasets overview and one page per dataset. `boards` and
+    `curves`, when given, are leaderboards() and label_efficiency() of the same catalog."""
     environment = html_environment()
-    views = dataset_views(catalog)
+    views = dataset_views(catalog, boards, curves)
+    items = paper_items(catalog, views)
     pages = {
         DATASETS_INDEX_PATH: environment.get_template("site_datasets.md.j2").render(
             views=views, **_context(catalog, f"{DATASETS_DIR}/")
@@ -196,12 +220,17 @@ def render_dataset_pages(catalog: Catalog) -> dict[str, str]:
     }
     template = environment.get_template("site_dataset.md.j2")
     for view in views:
-        pages[view.url.rstrip("/") + ".md"] = template.render(view=view, **_context(catalog, view.url))
+        assert view.url.count("/") == 2, "paper_items() links from two folders deep"
+        lists = {
+            "reported": Markup("\n").join(items[paper.id] for paper in view.reported),
+            "pretrained": Markup("\n").join(items[paper.id] for paper in view.pretrained),
+        }
+        pages[view.url.rstrip("/") + ".md"] = template.render(view=view, lists=lists, **_context(catalog, view.url))
     return pages
 
 
-def render_benchmarks_page(catalog: Catalog) -> str:
-    boards = leaderboards(catalog)
+def render_benchmarks_page(catalog: Catalog, boards: list[Leaderboard] | None = None) -> str:
+    boards = leaderboards(catalog) if boards is None else boards
     return (
         html_environment()
         .get_template("site_benchmarks.md.j2")

@@ -158,16 +158,22 @@ def result_records(catalog: Catalog) -> list[dict[str, Any]]:
     return records
 
 
-def render_results_json(catalog: Catalog) -> str:
-    records = result_records(catalog)
-    document = {
+def render_results_json(catalog: Catalog, records: list[dict[str, Any]] | None = None) -> str:
+    """One result per line, so the file reads (and diffs) row by row. `records`, when given, are
+    result_records(catalog), shared with results.csv.
+
+    Each record goes through json.dumps on its own: without `indent` that is the C encoder, ten times
+    the pure-Python one an indented dump of 20,000 records would take."""
+    records = result_records(catalog) if records is None else records
+    head = {
         "description": "Results reported by the catalog's papers, one record per result, numbers as printed in "
         "`printed` and as numbers in `value`; fields as in schema/paper.schema.json (Result).",
         "count": len(records),
         "columns": list(RESULT_COLUMNS),
-        "results": records,
     }
-    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    lines = ["{", *(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}," for key, value in head.items())]
+    rows = ",\n".join("  " + json.dumps(record, ensure_ascii=False) for record in records)
+    return "\n".join(lines) + '\n "results": [' + (f"\n{rows}\n ]" if rows else "]") + "\n}\n"
 
 
 def _result_cell(value: object) -> str:
@@ -178,11 +184,11 @@ def _result_cell(value: object) -> str:
     return str(value)
 
 
-def render_results_csv(catalog: Catalog) -> str:
+def render_results_csv(catalog: Catalog, records: list[dict[str, Any]] | None = None) -> str:
     """results.json's records as CSV: unstated fields empty, booleans true/false, text cells formula-safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(RESULT_COLUMNS)
-    for record in result_records(catalog):
+    for record in result_records(catalog) if records is None else records:
         writer.writerow([_neutralise_formula(_result_cell(record[column])) for column in RESULT_COLUMNS])
     return buffer.getvalue()

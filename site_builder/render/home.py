@@ -11,7 +11,8 @@ LATEST_ON_HOME = 8
 
 
 def render_home_counts(catalog: Catalog) -> str:
-    papers = catalog.papers
+    # Counts of current work: a retracted paper stays listed (marked) but is not counted.
+    papers = [paper for paper in catalog.papers if paper.retracted is None]
     years = sorted({paper.year for paper in papers})
     return (
         html_environment()

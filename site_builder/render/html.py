@@ -43,6 +43,18 @@ def source_url(source: str | None) -> str | None:
     return None
 
 
+def source_label(source: str) -> str:
+    """A short name for a source in a table cell: 'github.com/…/pathology.csv', 'owner/repo:results.md'."""
+    repository, separator, path = source.partition(":")
+    if not http_url(source) and separator and repository.count("/") == 1:
+        return f"{repository}:{path.rsplit('/', 1)[-1]}"
+    parts = urlsplit(source)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if len(segments) <= 1:
+        return source
+    return f"{parts.hostname}/…/{segments[-1]}"
+
+
 def yaml_html_string(text: str) -> Markup:
     """A YAML front-matter string holding `text` HTML-escaped.
 
@@ -80,4 +92,12 @@ def facet_url(facet: str, value: str | int) -> str:
 @cache
 def html_environment() -> jinja2.Environment:
     """Templates whose output is (or embeds) HTML or XML: autoescape on for every one of them."""
-    return template_environment(autoescape=True, filters={"http_url": http_url, "yaml_html": yaml_html_string, "source_url": source_url},)
+    return template_environment(
+        autoescape=True,
+        filters={
+            "http_url": http_url,
+            "yaml_html": yaml_html_string,
+            "source_url": source_url,
+            "source_label": source_label,
+        },
+    )

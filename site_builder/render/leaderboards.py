@@ -4,7 +4,8 @@ Results are comparable only within one dataset, task, metric, protocol and label
 Decisions): a leaderboard is exactly such a group, and only when at least two papers report in it.
 Retracted papers leave every board and curve. Lower-is-better metrics (taxonomy `direction: lower`)
 rank ascending; equal values share a rank (1, 1, 3). A row whose split or backbone family differs
-from most rows of its board keeps its place and gets a warning that says how it differs.
+from its board's usual one (the most common; on a tie, the best-ranked row's) keeps its place and
+gets a warning that says how it differs.
 
 Pure functions of the Catalog: the dataset pages, the Benchmarks and Stats pages, the README and the
 tests all read the same boards.
@@ -87,6 +88,7 @@ class Entry:
 @dataclass(frozen=True)
 class BoardRow:
     rank: int  # competition ranking: equal values share a rank, the next rank skips
+    value: float  # what was ranked: the value on the metric's scale (a printed 0.8225 Dice is 82.25)
     entry: Entry
     family: str | None  # backbone family, when the backbone names one
     warnings: tuple[str, ...]  # how this row differs from most rows of its board
@@ -138,9 +140,9 @@ class Leaderboard:
         splits = sorted({row.result.split for row in self.rows if row.result.split})
         families = sorted({row.family for row in self.rows if row.family})
         if len(splits) > 1:
-            found.append("rows differ in split: " + ", ".join(splits))
+            found.append("rows differ in split (" + ", ".join(splits) + ")")
         if len(families) > 1:
-            found.append("rows differ in backbone family: " + ", ".join(families))
+            found.append("rows differ in backbone family (" + ", ".join(families) + ")")
         return found
 
 
@@ -176,33 +178,40 @@ def _most_common(values: list[str | None]) -> str | None:
     return next(value for value in stated if counts[value] == top)
 
 
-def rank_entries(entries: list[Entry], direction: str) -> list[tuple[int, Entry]]:
-    """Best first (ascending for `direction == 'lower'`); ties share a rank and keep paper-id order."""
+def comparable_value(result: Result, unit: str) -> float:
+    """The value on the metric's own scale (Result.comparable_value), rounded so that 0.8225 and 82.25 tie."""
+    return round(result.comparable_value(unit), 9)
+
+
+def rank_entries(entries: list[Entry], direction: str, unit: str = "") -> list[tuple[int, float, Entry]]:
+    """(rank, compared value, entry), best first (ascending for `direction == 'lower'`); values compare on the
+    metric's scale; ties share a rank and keep paper-id order."""
     sign = 1 if direction == "lower" else -1
-    ordered = sorted(entries, key=lambda e: (sign * e.result.value, e.paper.id, e.index))
-    ranked: list[tuple[int, Entry]] = []
-    for position, entry in enumerate(ordered, start=1):
-        tied = ranked and ranked[-1][1].result.value == entry.result.value
-        ranked.append((ranked[-1][0] if tied else position, entry))
+    valued = [(comparable_value(entry.result, unit), entry) for entry in entries]
+    valued.sort(key=lambda item: (sign * item[0], item[1].paper.id, item[1].index))
+    ranked: list[tuple[int, float, Entry]] = []
+    for position, (value, entry) in enumerate(valued, start=1):
+        tied = ranked and ranked[-1][1] == value
+        ranked.append((ranked[-1][0] if tied else position, value, entry))
     return ranked
 
 
 def _board(key: tuple[str, str, str, str, LabelFraction], entries: list[Entry], catalog: Catalog) -> Leaderboard:
     dataset, task, metric, protocol, fraction = key
     direction, unit = metric_direction(catalog, metric)
-    ranked = rank_entries(entries, direction)
-    families = [backbone_family(entry.result.backbone) for _, entry in ranked]
-    usual_split = _most_common([entry.result.split for _, entry in ranked])
+    ranked = rank_entries(entries, direction, unit)
+    families = [backbone_family(entry.result.backbone) for _, _, entry in ranked]
+    usual_split = _most_common([entry.result.split for _, _, entry in ranked])
     usual_family = _most_common(families)
     rows = []
-    for (rank, entry), family in zip(ranked, families, strict=True):
+    for (rank, value, entry), family in zip(ranked, families, strict=True):
         warnings = []
         split = entry.result.split
         if split and usual_split and split != usual_split:
-            warnings.append(f"{split} split; most rows here: {usual_split}")
+            warnings.append(f"{split} split, not {usual_split}")
         if family and usual_family and family != usual_family:
-            warnings.append(f"{family} backbone; most rows here: {usual_family}")
-        rows.append(BoardRow(rank, entry, family, tuple(warnings)))
+            warnings.append(f"{family} backbone, not {usual_family}")
+        rows.append(BoardRow(rank, value, entry, family, tuple(warnings)))
     return Leaderboard(dataset, task, metric, protocol, fraction, direction, unit, tuple(rows))
 
 
@@ -252,7 +261,7 @@ class CurveSeries:
     backbone: str | None
     split: str | None
     baseline: bool
-    points: tuple[tuple[float, Result], ...]  # (share or count, result), fewest labels first
+    points: tuple[tuple[float, float, Result], ...]  # (share or count, value on the metric's scale, result)
 
 
 @dataclass(frozen=True)
@@ -303,6 +312,7 @@ def label_efficiency(catalog: Catalog) -> list[EfficiencyCurve]:
         x_values = sorted({value for points in by_series.values() for value, _ in points})
         if len(x_values) < 2:
             continue
+        direction, unit = metric_direction(catalog, metric)
         series = []
         for points in by_series.values():
             first_at: dict[float, Entry] = {}
@@ -316,12 +326,14 @@ def label_efficiency(catalog: Catalog) -> list[EfficiencyCurve]:
                     entry.result.backbone,
                     entry.result.split,
                     entry.result.baseline,
-                    tuple((value, first_at[value].result) for value in sorted(first_at)),
+                    tuple(
+                        (value, comparable_value(first_at[value].result, unit), first_at[value].result)
+                        for value in sorted(first_at)
+                    ),
                 )
             )
         # Longest curves first, then by paper and row: what a reader compares first gets drawn.
         series.sort(key=lambda s: (-len(s.points), s.paper.id, s.model, s.backbone or "", s.split or ""))
-        direction, unit = metric_direction(catalog, metric)
         shown = series[:MAX_CURVE_SERIES]
         curves.append(
             EfficiencyCurve(

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from schema import Catalog, Paper
 from site_builder.catalog.link_status import LinkRecord, paper_link_status
-from site_builder.render.bibtex import render_bibtex_entry
+from site_builder.render.citations import paper_citation
 from site_builder.render.html import facet_url, html_environment, paper_url, relative_url
 from site_builder.render.leaderboards import dataset_url, label_fraction_text
 
@@ -112,7 +112,7 @@ def render_paper_page(
         venue=catalog.taxonomy.term("venue", paper.venue),
         summary_paragraphs=[part.strip() for part in (paper.summary or "").split("\n\n") if part.strip()],
         result_columns=result_columns,
-        bibtex=render_bibtex_entry(paper, catalog.taxonomy),
+        citation=paper_citation(paper, catalog.taxonomy),
         references=[references[name] for name in paper.refs or [] if name in references],
         link_states={field: link_state(record) for field, record in (link_records or {}).items()},
         related=related,

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 
 from schema import Catalog, Paper
 from site_builder.render.environment import markdown_environment
+from site_builder.render.leaderboards import Leaderboard, leaderboards
+
+# The website's address, as mkdocs.yml's site_url defaults to (tests/test_readme.py keeps the two equal).
+# The README links the site with it; MEDSSL_SITE_URL changes a build's address, never the README.
+SITE_URL = "https://awesome-ssl-medical-imaging.github.io/awesome-ssl-medical-imaging/"
 
 RESOURCE_SECTIONS = (
     ("survey", "Surveys"),
@@ -38,6 +43,37 @@ class Section:
     title: str
     anchor: str
     papers: list[Paper]
+
+
+@dataclass(frozen=True)
+class BenchmarkLine:
+    """A dataset with leaderboards, as the README's Benchmarks section lists it."""
+
+    name: str
+    url: str  # its page on the website
+    boards: int
+    papers: int
+    metrics: list[str]  # metric labels, in taxonomy order
+
+
+def benchmark_lines(catalog: Catalog, boards: Sequence[Leaderboard]) -> list[BenchmarkLine]:
+    by_dataset: dict[str, list[Leaderboard]] = {}
+    for board in boards:
+        by_dataset.setdefault(board.dataset, []).append(board)
+    metric_order = {metric: i for i, metric in enumerate(catalog.taxonomy.ids("metric"))}
+    lines = []
+    for dataset_id, its_boards in by_dataset.items():  # boards come in datasets.yaml order
+        metrics = sorted({board.metric for board in its_boards}, key=lambda m: metric_order.get(m, len(metric_order)))
+        lines.append(
+            BenchmarkLine(
+                catalog.datasets.get(dataset_id).name,
+                f"{SITE_URL}{its_boards[0].url.split('#')[0]}",
+                len(its_boards),
+                len({paper_id for board in its_boards for paper_id in board.paper_ids}),
+                [catalog.taxonomy.label("metric", metric) for metric in metrics],
+            )
+        )
+    return lines
 
 
 def github_anchor(heading: str) -> str:
@@ -71,6 +107,8 @@ def render_readme(catalog: Catalog, references: Sequence[ReadmeReference] = ()) 
         sections=sections,
         foundations=foundations,
         resources=[(title, items, github_anchor(title)) for title, items in resources if items],
+        benchmarks=benchmark_lines(catalog, leaderboards(catalog)),
+        benchmarks_url=f"{SITE_URL}benchmarks/",
         references=[reference for reference in references if reference.paper in catalog],
         reference_paths={reference.name: reference.path for reference in references},
         anchor=github_anchor,

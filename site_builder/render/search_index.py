@@ -16,6 +16,7 @@ from schema import Catalog
 from site_builder.render.browse import FACETS
 from site_builder.render.folding import fold
 from site_builder.render.html import facet_url, http_url, paper_url
+from site_builder.render.leaderboards import dataset_url
 from site_builder.render.listing_pages import facet_terms
 
 SEARCH_INDEX_PATH = "assets/medssl/search-index.json"
@@ -49,7 +50,7 @@ def _record(url: str, kind: str, title: str, subtitle: str, facets: str, text: s
 
 
 def search_records(catalog: Catalog, pages: Sequence[SitePage] = ()) -> list[list[object]]:
-    """Rows of COLUMNS: papers (newest first), then topics, resources and hand-written pages."""
+    """Rows of COLUMNS: papers (newest first), then topics, datasets, resources and hand-written pages."""
     taxonomy = catalog.taxonomy
     records: list[list[object]] = []
     for paper in catalog.newest_first():
@@ -69,6 +70,12 @@ def search_records(catalog: Catalog, pages: Sequence[SitePage] = ()) -> list[lis
             count = f"{len(term.papers)} paper{'s' * (len(term.papers) != 1)}"
             url = facet_url(facet, term.value)
             records.append(_record(url, facet, term.label, count, term.value, term.description, 0))
+    for dataset in catalog.datasets.datasets:
+        modalities = ", ".join(taxonomy.label("modality", modality) for modality in dataset.modality)
+        words = " ".join([dataset.id, *dataset.aliases])
+        records.append(
+            _record(dataset_url(dataset.id), "dataset", dataset.name, modalities, words, dataset.description, 0)
+        )
     for resource in catalog.resources:
         url = http_url(resource.url) or "resources/"
         subtitle = " · ".join(str(part) for part in (", ".join(resource.authors or []), resource.year) if part)

@@ -7,6 +7,7 @@ template only draws it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 
 from schema import Catalog, Paper
 from site_builder.render.html import html_environment
-from site_builder.render.leaderboards import leaderboards
+from site_builder.render.leaderboards import Leaderboard, leaderboards
 
 # Tableau 10: distinguishable in light and dark mode and for common colour-vision deficiencies.
 PALETTE = (
@@ -226,15 +227,20 @@ def modality_task_matrix(catalog: Catalog) -> Matrix:
     return Matrix([taxonomy.label("task", task) for task in tasks], rows)
 
 
-def render_stats_page(catalog: Catalog) -> str:
+def render_stats_page(catalog: Catalog, boards: list[Leaderboard] | None = None) -> str:
+    """`boards`, when given, are leaderboards(catalog), computed once for the whole site. Retracted papers
+    stay listed elsewhere but leave these counts, as they leave the leaderboards."""
+    boards = leaderboards(catalog) if boards is None else boards
+    retracted = sum(paper.retracted is not None for paper in catalog.papers)
+    catalog = dataclasses.replace(catalog, papers=tuple(p for p in catalog.papers if p.retracted is None))
     papers = catalog.papers
-    boards = leaderboards(catalog)
     venues = Counter(paper.venue for paper in papers).most_common(10)
     return (
         html_environment()
         .get_template("site_stats.md.j2")
         .render(
             total=len(papers),
+            retracted=retracted,
             with_code=sum(bool(paper.links.code) for paper in papers),
             with_results=sum(bool(paper.results) for paper in papers),
             with_refs=sum(bool(paper.refs) for paper in papers),

@@ -20,10 +20,10 @@ import yaml
 
 from schema import Catalog
 from site_builder.catalog.link_status import link_status_path
-from site_builder.links.record import render_link_status
-from site_builder.links.check import LinkResult
 from site_builder.catalog.load import load_catalog
-from tests.conftest import REPO
+from site_builder.links.check import LinkResult
+from site_builder.links.record import render_link_status
+from tests.conftest import FIXTURE_DATASETS, REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,6 +42,28 @@ SITE_URL = "https://example.org/medssl/"
 HOSTILE_TITLE = '<script>window.__pwned = 1</script> Evil & "quoted" </title><b>bold</b>'
 HOSTILE_LINK = 'https://example.org/evil?x="onmouseover=window.__pwned=4'
 HOSTILE_SUMMARY = '<img src=x onerror="window.__pwned = 2"> [click](javascript:window.__pwned=3) *not emphasis*'
+HOSTILE_PRINTED = "70.1 <script>window.__pwned = 6</script>"
+HOSTILE_MODEL = '<img src=x onerror="window.__pwned = 7"> Evil model'
+HOSTILE_NOTE = "<b>note</b> [x](javascript:window.__pwned=8)"
+HOSTILE_DATASET = "<script>window.__pwned = 9</script> Evil & set"
+
+# The fixture site's catalog/datasets.yaml: the test vocabulary plus one dataset whose text tries to be markup.
+FIXTURE_SITE_DATASETS = {
+    "datasets": [
+        *yaml.safe_load(FIXTURE_DATASETS)["datasets"],
+        {
+            "id": "evil-set",
+            "name": HOSTILE_DATASET,
+            "modality": ["CT"],
+            "size": {"count": 1234, "unit": "volumes"},
+            "license": "CC-BY-4.0",
+            "access": "open",
+            "url": "https://example.org/evil-set",
+            "description": '<img src=x onerror="window.__pwned = 10"> An evil description.',
+            "kind": "benchmark",
+        },
+    ]
+}
 
 # id -> fields. Chosen so that every facet has values with different counts and the filters overlap.
 FIXTURE_PAPERS: dict[str, dict[str, object]] = {
@@ -59,6 +81,55 @@ FIXTURE_PAPERS: dict[str, dict[str, object]] = {
         "summary": "An encoder-decoder restores sub-volumes corrupted by pixel shuffling, fine-tuned on lung nodules.",
         "refs": ["models_genesis"],
         "added": "2026-01-10",
+        "checked": "2026-11-01",
+        "license": "MIT",
+        "pretraining_data": ["LIDC"],
+        "weights": [
+            {
+                "url": "https://huggingface.co/example/models-genesis",
+                "host": "huggingface",
+                "license": "MIT",
+                "access": "open",
+                "kind": "pretrained",
+            }
+        ],
+        "results": [
+            {
+                "dataset": "BTCV",
+                "task": "segmentation",
+                "metric": "HD95",
+                "value": 9.8,
+                "printed": "9.8",
+                "label_fraction": 1.0,
+                "protocol": "fine-tune",
+                "model": "Models Genesis",
+                "backbone": "3D U-Net",
+                "where": "Table 5",
+            },
+            {
+                "dataset": "BTCV",
+                "task": "segmentation",
+                "metric": "Dice",
+                "value": 70.0,
+                "printed": "70.0",
+                "label_fraction": 1.0,
+                "protocol": "linear-probe",
+                "model": "Models Genesis",
+                "backbone": "3D U-Net",
+                "where": "Table 5",
+            },
+            {
+                "dataset": "LIDC-IDRI",
+                "task": "classification",
+                "metric": "AUC",
+                "value": 98.34,
+                "printed": "98.34",
+                "spread": "±0.44",
+                "protocol": "fine-tune",
+                "model": "Models Genesis",
+                "where": "Table 2",
+            },
+        ],
     },
     "chen2020-ct-contrast": {
         "title": "Contrastive Pretraining of Abdominal CT Encoders",
@@ -71,8 +142,47 @@ FIXTURE_PAPERS: dict[str, dict[str, object]] = {
         "dimension": ["3D"],
         "doi": "10.1016/j.media.2020.000001",
         "results": [
-            {"dataset": "BTCV", "metric": "Dice", "value": "0.812", "label_fraction": "10%"},
-            {"dataset": "MSD Spleen", "metric": "Dice", "value": "0.951", "model": "ResNet-50"},
+            {
+                "dataset": "BTCV",
+                "split": "test",
+                "task": "segmentation",
+                "metric": "Dice",
+                "value": 78.1,
+                "printed": "78.1",
+                "label_fraction": 0.1,
+                "protocol": "fine-tune",
+                "model": "Contrastive CT encoder",
+                "backbone": "ResNet-50",
+                "where": "Table 2",
+            },
+            {
+                "dataset": "BTCV",
+                "split": "test",
+                "task": "segmentation",
+                "metric": "Dice",
+                "value": 82.5,
+                "printed": "82.5",
+                "spread": "±0.4",
+                "label_fraction": 1.0,
+                "protocol": "fine-tune",
+                "model": "Contrastive CT encoder",
+                "backbone": "ResNet-50",
+                "where": "Table 2",
+            },
+            {
+                "dataset": "BTCV",
+                "split": "test",
+                "task": "segmentation",
+                "metric": "Dice",
+                "value": 80.0,
+                "printed": "80.0",
+                "label_fraction": 1.0,
+                "protocol": "fine-tune",
+                "model": "Trained from scratch",
+                "backbone": "ResNet-50",
+                "where": "Table 2",
+                "baseline": True,
+            },
         ],
         "added": "2026-02-01",
     },
@@ -88,6 +198,15 @@ FIXTURE_PAPERS: dict[str, dict[str, object]] = {
         "arxiv": "2101.05224",
         "links": {"code": "https://github.com/example/chest"},
         "added": "2026-02-01",
+        "weights": [
+            {
+                "url": "https://zenodo.org/records/1234",
+                "host": "zenodo",
+                "license": "CC-BY-NC-4.0",
+                "access": "registration",
+                "kind": "fine-tuned",
+            }
+        ],
     },
     "tang2022-swin-pretraining": {
         "title": "Swin Transformers Pretrained on Unlabelled CT Volumes",
@@ -100,6 +219,50 @@ FIXTURE_PAPERS: dict[str, dict[str, object]] = {
         "arxiv": "2111.14791",
         "links": {"code": "https://github.com/example/swin"},
         "refs": ["swin_unetr_pretext"],
+        "pretraining_data": ["lidc-idri"],
+        "weights": [{"url": "https://github.com/example/swin/releases/tag/v1", "host": "github-release"}],
+        "results": [
+            {
+                "dataset": "btcv",
+                "split": "val",
+                "task": "segmentation",
+                "metric": "DSC",
+                "value": 80.3,
+                "printed": "80.3",
+                "label_fraction": 0.1,
+                "protocol": "fine-tune",
+                "model": "Swin UNETR (pretrained)",
+                "backbone": "Swin-B",
+                "where": "Table 3",
+            },
+            {
+                "dataset": "btcv",
+                "split": "val",
+                "task": "segmentation",
+                "metric": "Dice",
+                "value": 82.5,
+                "printed": "82.50",
+                "label_fraction": 1.0,
+                "protocol": "fine-tune",
+                "model": "Swin UNETR (pretrained)",
+                "backbone": "Swin-B",
+                "where": "Table 3",
+            },
+            {
+                "dataset": "btcv",
+                "task": "segmentation",
+                "metric": "HD95",
+                "value": 7.2,
+                "printed": "7.2",
+                "label_fraction": 1.0,
+                "protocol": "fine-tune",
+                "model": "Swin UNETR (pretrained)",
+                "backbone": "Swin-B",
+                "where": "Leaderboard, row 4",
+                "tier": "benchmark",
+                "source": "https://example.org/btcv-benchmark",
+            },
+        ],
     },
     "he2022-masked-autoencoders": {
         "title": "Masked Autoencoders Are Scalable Vision Learners",
@@ -134,6 +297,20 @@ FIXTURE_PAPERS: dict[str, dict[str, object]] = {
         "method": ["predictive"],
         "dimension": ["3D"],
         "links": {"paper": "https://example.org/kim2023", "code": "https://github.com/example/brainreg"},
+        "retracted": {"date": "2025-05-01", "notice": "https://example.org/kim2023-retraction"},
+        "results": [
+            {
+                "dataset": "BTCV",
+                "task": "segmentation",
+                "metric": "Dice",
+                "value": 99.0,
+                "printed": "99.0",
+                "label_fraction": 1.0,
+                "protocol": "fine-tune",
+                "model": "Too good to be true",
+                "where": "Table 1",
+            }
+        ],
     },
     "wang2024-pathology-dino": {
         "title": "Self-Distilled Vision Transformers for Whole-Slide Pathology",
@@ -156,6 +333,31 @@ FIXTURE_PAPERS: dict[str, dict[str, object]] = {
         "dimension": ["2D"],
         "links": {"paper": HOSTILE_LINK},
         "summary": HOSTILE_SUMMARY,
+        "results": [
+            {
+                "dataset": "BTCV",
+                "task": "segmentation",
+                "metric": "Dice",
+                "value": 70.1,
+                "printed": HOSTILE_PRINTED,
+                "label_fraction": 1.0,
+                "protocol": "fine-tune",
+                "model": HOSTILE_MODEL,
+                "backbone": "ViT-B/16",
+                "where": "Table 1",
+                "note": HOSTILE_NOTE,
+            },
+            {
+                "dataset": "evil-set",
+                "task": "segmentation",
+                "metric": "Dice",
+                "value": 50.0,
+                "printed": "50.0",
+                "protocol": "fine-tune",
+                "model": "Evil model",
+                "where": "Table 1",
+            },
+        ],
     },
 }
 
@@ -182,6 +384,7 @@ FIXTURE_LINK_RESULTS = (
     LinkResult("https://github.com/example/brainreg", "blocked", 403, None, 0.1, "HTTP 403 Forbidden"),
     LinkResult("https://example.org/wang2024", "dead", None, None, 15.0, "timed out after 15 s"),
     LinkResult(HOSTILE_LINK, "redirected", 200, HOSTILE_REDIRECT, 0.1, "moved (301)"),
+    LinkResult("https://huggingface.co/example/models-genesis", "ok", 200, None, 0.1, "HTTP 200 OK"),
 )
 
 # bench/results/catalog_scale.json as bench/catalog_scale.py writes it; site_scale and refs_speed stay unmeasured.
@@ -227,6 +430,8 @@ def write_fixture_catalog(root: Path) -> None:
         text = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
         (catalog_dir / "papers" / f"{paper_id}.yaml").write_text(text, encoding="utf-8")
     (catalog_dir / "resources.yaml").write_text(yaml.safe_dump(FIXTURE_RESOURCES, sort_keys=False))
+    datasets = yaml.safe_dump(FIXTURE_SITE_DATASETS, sort_keys=False, allow_unicode=True)
+    (catalog_dir / "datasets.yaml").write_text(datasets, encoding="utf-8")
 
 
 def build_site(root: Path, output: Path, site_url: str = SITE_URL) -> subprocess.CompletedProcess[str]:

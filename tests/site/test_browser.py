@@ -13,6 +13,8 @@ from playwright.sync_api import Page, expect
 
 from schema import Catalog, Paper
 from site_builder.render.folding import fold
+from site_builder.render.leaderboards import leaderboards
+from site_builder.render.licences import allows_commercial_use
 from tests.site.conftest import HOSTILE_TITLE, SCREENSHOTS, BuiltSite
 
 FACETS = ("modality", "task", "method", "dimension", "venue")
@@ -63,6 +65,8 @@ def expected_ids(
     years: tuple[int, int] | None = None,
     code: bool = False,
     ref: bool = False,
+    weights: bool = False,
+    commercial: bool = False,
 ) -> list[str]:
     """The specification of Browse: any of the ticked values within a facet, every facet, newest first."""
     selected = selected or {}
@@ -73,7 +77,9 @@ def expected_ids(
             continue
         if years and not years[0] <= paper.year <= years[1]:
             continue
-        if (code and not paper.links.code) or (ref and not paper.refs):
+        if (code and not paper.links.code) or (ref and not paper.refs) or (weights and not paper.weights):
+            continue
+        if commercial and not any(allows_commercial_use(w.license) for w in paper.weights or ()):
             continue
         if not all(word in search_text(paper, catalog) for word in fold(words).split()):
             continue
@@ -134,11 +140,10 @@ def test__search_answers_from_summaries_and_authors_and_opens_with_the_slash_key
     page.goto(f"{fixture_site.url}stats/")
     page.keyboard.press("/")
     expect(page.locator("#medssl-search-input")).to_be_focused()
-    page.keyboard.type("nodules")  # only in the Models Genesis summary
-    expect(page.locator("#medssl-search-meta")).to_have_text("1 result")
-    expect(page.locator(".md-search-result__item h1")).to_have_text(
-        fixture_site.catalog.paper("zhou2019-models-genesis").title
-    )
+    page.keyboard.type("nodules")  # only in the Models Genesis summary and the LIDC-IDRI dataset's description
+    expect(page.locator("#medssl-search-meta")).to_have_text("2 results")
+    titles = set(page.locator(".md-search-result__item h1").all_inner_texts())
+    assert titles == {fixture_site.catalog.paper("zhou2019-models-genesis").title, "LIDC-IDRI"}
     expect(page.locator(".md-search-result__item mark").first).to_have_text("nodules")
     # Accents and case fold away, in the search box as in Browse.
     page.locator("#medssl-search-input").fill("SANCHEZ azizi")
@@ -172,7 +177,15 @@ def test__every_facet_option_shows_and_gives_the_exact_count(page: Page, watch: 
             box.uncheck()
             checked += 1
     assert checked >= 25
-    for flag, expected in [("code", expected_ids(catalog, code=True)), ("ref", expected_ids(catalog, ref=True))]:
+    flags = [
+        ("code", expected_ids(catalog, code=True)),
+        ("ref", expected_ids(catalog, ref=True)),
+        ("weights", expected_ids(catalog, weights=True)),
+        ("commercial", expected_ids(catalog, commercial=True)),
+    ]
+    # The fixture has weights under MIT, under CC-BY-NC-4.0 and under no stated licence: only MIT counts.
+    assert [len(expected) for _, expected in flags[2:]] == [3, 1]
+    for flag, expected in flags:
         assert page.locator(f'[data-flag-count="{flag}"]').inner_text() == str(len(expected))
         page.locator(f"#medssl-{flag}").check()
         assert (shown_count(page), shown_ids(page)) == (len(expected), expected), flag
@@ -308,7 +321,18 @@ def test__a_hostile_title_stays_text_on_its_page_in_browse_and_in_search(page: P
 
 @pytest.mark.parametrize(
     "path",
-    ["", "browse/?modality=CT", "papers/chen2020-ct-contrast/", "stats/", "resources/", "downloads/", "modality/"],
+    [
+        "",
+        "browse/?modality=CT",
+        "papers/chen2020-ct-contrast/",
+        "stats/",
+        "resources/",
+        "downloads/",
+        "modality/",
+        "datasets/",
+        "datasets/evil-set/",
+        "benchmarks/",
+    ],
 )
 def test__pages_log_no_errors_and_request_nothing_outside(page: Page, watch: Watch, fixture_site, path):
     page.goto(f"{fixture_site.url}{path}", wait_until="networkidle")
@@ -355,3 +379,45 @@ def test__performance_shows_each_benchmark_its_floor_and_machine(page: Page, wat
     for name in ("site_scale", "refs_speed"):
         expect(page.locator(f"#bench-{name} .medssl-bench__missing")).to_contain_text("Not measured yet.")
     screenshot(page, "performance.png")
+
+
+def test__weights_filters_combine_with_others_and_come_back_from_the_address(page: Page, watch: Watch, fixture_site):
+    catalog = fixture_site.catalog
+    open_browse(page, fixture_site, "?weights=1&modality=CT")
+    expected = expected_ids(catalog, {"modality": ["CT"]}, weights=True)
+    assert expected == ["tang2022-swin-pretraining", "zhou2019-models-genesis"]
+    assert shown_ids(page) == expected
+    expect(page.locator("#medssl-weights")).to_be_checked()
+    page.locator("#medssl-commercial").check()
+    assert shown_ids(page) == ["zhou2019-models-genesis"]
+    assert urlsplit(page.url).query == "modality=CT&weights=1&commercial=1"
+
+
+def test__a_dataset_page_shows_its_leaderboards_and_chart(page: Page, watch: Watch, fixture_site):
+    boards = [board for board in leaderboards(fixture_site.catalog) if board.dataset == "btcv"]
+    page.goto(f"{fixture_site.url}datasets/btcv/")
+    expect(page.locator("article h1")).to_have_text("BTCV")
+    tables = page.locator(".medssl-leaderboard table")
+    expect(tables).to_have_count(len(boards))
+    for board in boards:
+        table = page.locator(f"#{board.anchor}-table table")
+        expect(table).to_be_visible()
+        ranks = table.locator("tbody tr").evaluate_all("rows => rows.map(row => Number(row.dataset.rank))")
+        assert ranks == [row.rank for row in board.rows]
+    # Ties share a rank; the retracted paper's 99.0 is nowhere on the page.
+    full = page.locator("#lb-segmentation-dice-fine-tune-100pct-table tbody tr")
+    assert full.evaluate_all("rows => rows.map(row => row.dataset.rank)") == ["1", "1", "3", "4"]
+    expect(page.locator('.medssl-leaderboard tr[data-paper-id="kim2023-brain-registration"]')).to_have_count(0)
+    chart = page.locator("#chart-le-segmentation-dice-fine-tune svg")
+    expect(chart).to_be_visible()
+    expect(chart.locator("title").first).to_have_text("BTCV: Dice against the share of training labels (fine-tune)")
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100
+    expect(page.locator("#chart-le-segmentation-dice-fine-tune .medssl-legend li")).to_have_count(4)
+    screenshot(page, "dataset.png")
+    # The Benchmarks page leads to each table.
+    page.goto(f"{fixture_site.url}benchmarks/")
+    expect(page.locator("#medssl-leaderboards tbody tr")).to_have_count(len(leaderboards(fixture_site.catalog)))
+    page.locator('#medssl-leaderboards a[href$="#lb-segmentation-hd95-fine-tune-100pct"]').click()
+    expect(page.locator("#lb-segmentation-hd95-fine-tune-100pct-table")).to_be_in_viewport()
+    assert page.evaluate("window.__pwned") is None

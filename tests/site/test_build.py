@@ -46,10 +46,15 @@ def test__the_fixture_site_builds_strictly_with_a_page_per_paper(fixture_site):
     assert "WARNING" not in fixture_site.build_output
     for paper in fixture_site.catalog.papers:
         assert (fixture_site.directory / "papers" / paper.id / "index.html").is_file()
-    for name in ("catalog.bib", "papers.json", "papers.csv", "feed.xml", "assets/medssl/search-index.json"):
+    downloads = ("catalog.bib", "papers.json", "papers.csv", "results.json", "results.csv", "feed.xml")
+    for name in (*downloads, "assets/medssl/search-index.json"):
         assert (fixture_site.directory / name).is_file(), name
-    for listing in ("browse", "stats", "resources", "modality/ct", "task", "year/2019", "method/contrastive"):
+    listings = ("browse", "stats", "resources", "modality/ct", "task", "year/2019", "method/contrastive", "benchmarks")
+    for listing in listings:
         assert (fixture_site.directory / listing / "index.html").is_file(), listing
+    for dataset in fixture_site.catalog.datasets.datasets:
+        assert (fixture_site.directory / "datasets" / dataset.id / "index.html").is_file(), dataset.id
+    assert (fixture_site.directory / "datasets" / "index.html").is_file()
 
 
 def test__every_internal_link_leads_to_a_file(fixture_site):
@@ -146,3 +151,18 @@ def test__a_broken_results_or_link_record_file_stops_the_build_and_is_named(tmp_
     assert completed.returncode != 0
     assert message in completed.stderr
     assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test__datasets_and_benchmarks_are_in_the_nav_and_boards_in_the_page_toc(fixture_site):
+    home = parse(fixture_site.directory / "index.html").links
+    assert "datasets/" in home and "benchmarks/" in home
+    html = (fixture_site.directory / "datasets" / "btcv" / "index.html").read_text(encoding="utf-8")
+    toc = html[html.index('data-md-component="toc"') :]
+    # Each board is a toc entry nested under Leaderboards, so a reader jumps straight to it.
+    leaderboards = toc.index('href="#leaderboards"')
+    efficiency = toc.index('href="#label-efficiency"')
+    for anchor in ("lb-segmentation-dice-fine-tune-10pct", "lb-segmentation-hd95-fine-tune-100pct"):
+        assert leaderboards < toc.index(f'href="#{anchor}"') < efficiency, anchor
+    stats = (fixture_site.directory / "stats" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../benchmarks/">Benchmarks</a>' in stats
+    assert '<a href="../datasets/btcv/#lb-segmentation-dice-fine-tune-100pct">' in stats

@@ -72,8 +72,15 @@ def test__the_paper_page_shows_metadata_results_links_bibtex_and_reference(fixtu
     assert [entry.key for entry in library.entries] == ["zhou2019-models-genesis"] and not library.failed_blocks
 
     results_page = page_of(fixture_catalog, fixture_catalog.paper("chen2020-ct-contrast"))
-    assert "<th>Model</th><th>Labels</th></tr>" in results_page  # optional columns only when used
-    assert '<td>BTCV</td><td>Dice</td><td class="medssl-number">0.812</td><td></td><td>10%</td></tr>' in results_page
+    assert '<th scope="col">Split</th><th scope="col">Source</th></tr>' in results_page  # split: some row has one
+    assert '<th scope="col">Note</th>' not in results_page  # no row has a note
+    assert (
+        '<td><a href="../../datasets/btcv/">BTCV</a></td><td>Segmentation</td><td>Dice</td>'
+        '<td class="medssl-number"><span class="medssl-value">82.5</span> <span class="medssl-spread">±0.4</span></td>'
+        "<td>100%</td><td>fine-tune</td><td>Contrastive CT encoder</td><td>ResNet-50</td><td>test</td>"
+        "<td>paper, Table 2</td></tr>"
+    ) in results_page
+    assert '<tr class="medssl-baseline"><td><a href="../../datasets/btcv/">BTCV</a>' in results_page
 
 
 def test__related_papers_share_a_modality_and_a_task(fixture_catalog):
@@ -109,7 +116,23 @@ def test__papers_json_holds_every_paper_and_field(fixture_catalog):
     assert document["count"] == len(fixture_catalog.papers) == len(document["papers"])
     assert [p["id"] for p in document["papers"]] == sorted(p.id for p in fixture_catalog.papers)
     chen = next(p for p in document["papers"] if p["id"] == "chen2020-ct-contrast")
-    assert chen["results"][1] == {"dataset": "MSD Spleen", "metric": "Dice", "value": "0.951", "model": "ResNet-50"}
+    assert chen["results"][0] == {
+        "dataset": "btcv",
+        "split": "test",
+        "task": "segmentation",
+        "metric": "Dice",
+        "value": 78.1,  # a number, not text
+        "printed": "78.1",
+        "label_fraction": 0.1,
+        "protocol": "fine-tune",
+        "model": "Contrastive CT encoder",
+        "backbone": "ResNet-50",
+        "where": "Table 2",
+        "tier": "paper",
+        "baseline": False,
+    }
+    assert document["datasets"]["btcv"] == "BTCV"
+    assert document["vocabularies"]["metric"]["HD95"] == "HD95"
     assert chen["url"] == "https://doi.org/10.1016/j.media.2020.000001"
     assert document["vocabularies"]["modality"]["X-ray"] == fixture_catalog.taxonomy.label("modality", "X-ray")
 
@@ -182,6 +205,8 @@ def test__the_browse_index_rows_decode_to_the_papers(fixture_catalog):
             assert [index["facets"][facet][i][0] for i in row[column[facet]]] == (getattr(paper, facet) or [])
         assert index["facets"]["venue"][row[column["venue"]]][0] == paper.venue
         assert row[column["refs"]] == len(paper.refs or [])
+        assert row[column["weights"]] == int(bool(paper.weights))
+        assert row[column["commercial"]] == int(any(w.license in ("MIT", "Apache-2.0") for w in paper.weights or ()))
 
 
 def test__the_site_files_are_byte_stable(fixture_catalog):
@@ -211,6 +236,9 @@ def test__the_search_index_has_papers_topics_resources_and_pages(fixture_catalog
     assert next(r for r in papers if r["url"] == "papers/he2022-masked-autoencoders/")["kind"] == "foundations"
     ct = next(r for r in records if r["url"] == "modality/ct/")
     assert (ct["kind"], ct["title"], ct["subtitle"]) == ("modality", "CT", "4 papers")
+    btcv = next(r for r in records if r["url"] == "datasets/btcv/")
+    assert (btcv["kind"], btcv["title"], btcv["subtitle"]) == ("dataset", "BTCV", "CT")
+    assert " beyond the cranial vault " in btcv["facets_words"]
     survey = next(r for r in records if r["kind"] == "survey")
     assert survey["url"] == "resources/"  # no verified link: the Resources page instead
     assert records[-1] == dict(
@@ -220,3 +248,81 @@ def test__the_search_index_has_papers_topics_resources_and_pages(fixture_catalog
             strict=True,
         )
     )
+
+
+def test__the_paper_page_lists_weights_with_licence_access_and_last_check(fixture_catalog, fixture_root):
+    from site_builder.catalog.link_status import load_link_status, paper_link_status
+
+    genesis = fixture_catalog.paper("zhou2019-models-genesis")
+    records = paper_link_status(genesis, load_link_status(fixture_root))
+    page = render_paper_page(genesis, fixture_catalog, [], REFERENCES, REPOSITORY, records)
+    weights = re.search(r'<div class="medssl-weights">(.*?)</div>', page, re.S).group(1)
+    assert '<a href="https://huggingface.co/example/models-genesis" rel="noopener">' in weights
+    assert 'data-link-status="ok">reachable · checked 2026-11-20</span>' in weights
+    assert "host: huggingface · licence: MIT · access: open · pretrained" in weights
+    assert "<li>Code licence: MIT</li>" in page
+    assert "Verified against its sources on 2026-11-01." in page
+    swin = page_of(fixture_catalog, fixture_catalog.paper("tang2022-swin-pretraining"))
+    assert "licence: licence not stated · access: not stated" in swin
+    assert "Not yet verified against its sources." in swin
+    assert 'id="weights"' not in page_of(fixture_catalog, fixture_catalog.paper("li2023-echo-distillation"))
+
+
+def test__a_retracted_paper_carries_a_banner_with_its_notice(fixture_catalog):
+    page = page_of(fixture_catalog, fixture_catalog.paper("kim2023-brain-registration"))
+    banner = re.search(r'<div class="admonition danger medssl-retracted" role="alert">(.*?)</div>', page, re.S)
+    assert banner is not None and page.index("medssl-retracted") < page.index("<h1>")
+    assert '<p class="admonition-title">Retracted on 2025-05-01</p>' in banner.group(1)
+    assert (
+        '<a href="https://example.org/kim2023-retraction" rel="noopener">read the retraction notice</a>'
+        in banner.group(1)
+    )
+    assert "medssl-retracted" not in page_of(fixture_catalog, fixture_catalog.paper("chen2020-ct-contrast"))
+
+
+def test__the_stats_page_leaves_retracted_papers_out_of_its_counts(fixture_catalog):
+    from site_builder.render.stats import render_stats_page
+
+    page = render_stats_page(fixture_catalog)
+    assert f"<strong>{len(fixture_catalog.papers) - 1}</strong> papers" in page
+    assert "(not counting 1 retracted paper)" in page
+
+
+@pytest.mark.parametrize(
+    ("source", "url"),
+    [
+        ("https://example.org/table.csv", "https://example.org/table.csv"),
+        ("owner/repo:docs/results.md", "https://github.com/owner/repo/blob/HEAD/docs/results.md"),
+        ("seed:awesome-list.md", None),
+        ("javascript:alert(1)", None),
+        (None, None),
+    ],
+)
+def test__a_source_opens_where_a_reader_can_read_it(source, url):
+    from site_builder.render.html import source_url
+
+    assert source_url(source) == url
+
+
+@pytest.mark.parametrize(
+    ("source", "label"),
+    [
+        ("https://github.com/kaiko-ai/towards/blob/main/leaderboards/pathology.csv", "github.com/…/pathology.csv"),
+        ("https://example.org/table", "https://example.org/table"),
+        ("owner/repo:docs/results.md", "owner/repo:results.md"),
+    ],
+)
+def test__a_long_source_gets_a_short_label_in_a_table(source, label):
+    from site_builder.render.html import source_label
+
+    assert source_label(source) == label
+
+
+def test__the_home_counts_leave_retracted_papers_out(fixture_catalog):
+    from site_builder.render.home import render_home_counts
+
+    current = [paper for paper in fixture_catalog.papers if paper.retracted is None]
+    assert len(current) < len(fixture_catalog.papers)  # the fixture holds a retracted paper
+    counts = render_home_counts(fixture_catalog)
+    assert f">{len(current)}<" in counts and f">{len(fixture_catalog.papers)}<" not in counts
+

@@ -290,6 +290,8 @@
       var rest = result.matches.length - shown;
       more.hidden = rest <= 0;
       if (rest > 0) more.textContent = "Show " + Math.min(rest, PAGE_SIZE) + " more of " + rest;
+      // browse-export.js listens: it exports these matches and adds its selection boxes to the rows.
+      root.dispatchEvent(new CustomEvent("medssl:view", { detail: { ids: result.matches.map(function (paper) { return paper.id; }), rows: rows } }));
     }
 
     function update() {
@@ -320,7 +322,7 @@
           if (target === from) state.to = state.from; else state.from = state.to;
           showControls();
         }
-      } else if (target.id && target.id.indexOf("medssl-") === 0 && flagBoxes[target.name] === target) {
+      } else if (flagBoxes[target.name] === target) {
         state.flags[target.name] = target.checked;
       } else if (target === sort) state.sort = sort.value;
       else if (target.dataset.position !== undefined) {
