@@ -110,47 +110,56 @@ HOSTILE: list[Hostile] = [
     ),
     Hostile(
         "value-as-text",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: '0.985', printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: '0.985', printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
         f"{P}:12: results[0].value: give the value as a number without quotes (got '0.985'); the exact text goes in printed",
     ),
     Hostile(
         "value-not-printed",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.958, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.958, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
         f"{P}:12: results: value 0.958 is not the printed number '0.9850' (expected 0.985)",
     ),
     Hostile(
         "printed-without-number",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: 'n/a', protocol: fine-tune, model: M, where: Table 2}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: 'n/a', protocol: fine-tune, model: M, where: Table 2}\n",
         f"{P}:12: results: printed 'n/a' holds no number",
     ),
     Hostile(
         "unknown-dataset",
-        OTHER + "results:\n  - {dataset: LIDC-IRDI, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC-IRDI, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
         f"{P}:12: results[0].dataset: 'LIDC-IRDI' is not a dataset in catalog/datasets.yaml (did you mean 'lidc-idri'?); add it there first",
     ),
     Hostile(
         "unknown-metric",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUROCC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUROCC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2}\n",
         f"{P}:12: results[0].metric: 'AUROCC' is not a metric (did you mean 'AUC'?)",
     ),
     Hostile(
         "label-fraction-percent",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, label_fraction: 10}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, label_fraction: 10}\n",
         f"{P}:12: results[0].label_fraction: 10 is outside 0..1; give a share (0.01 for 1%) or a count like '5 shots'",
     ),
     Hostile(
         "label-fraction-words",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, label_fraction: some}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, label_fraction: some}\n",
         f"{P}:12: results[0].label_fraction: 'some': give a number from 0 to 1 or a count with its unit, e.g. '5 shots', '10 volumes'",
     ),
     Hostile(
         "unknown-protocol",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: finetuning, model: M, where: Table 2}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: finetuning, model: M, where: Table 2}\n",
         f"{P}:12: results[0].protocol: Input should be 'fine-tune', 'linear-probe', 'frozen-encoder-decoder', 'knn', 'zero-shot', 'few-shot' or 'from-scratch'",
     ),
     Hostile(
         "benchmark-without-source",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, tier: benchmark}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, tier: benchmark}\n",
         f"{P}:12: results: a benchmark result needs `source`: the table or CSV it was read in",
     ),
     Hostile(
@@ -215,7 +224,8 @@ HOSTILE: list[Hostile] = [
     ),
     Hostile(
         "unknown-result-key",
-        OTHER + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, flavour: 2}\n",
+        OTHER
+        + "results:\n  - {dataset: LIDC, task: classification, metric: AUC, value: 0.985, printed: '0.9850', protocol: fine-tune, model: M, where: Table 2, flavour: 2}\n",
         f"{P}:12: results[0].flavour: unknown field 'flavour'; allowed: dataset, split, task, metric, value, printed, spread, scale, label_fraction, protocol, model, backbone, where, tier, source, baseline, stands_for, note",
     ),
     Hostile("id-in-file", OTHER + "id: ../../etc/passwd\n", f"{P}:11: id: remove it: a paper's id is its file name"),

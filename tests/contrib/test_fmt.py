@@ -15,6 +15,10 @@ from site_builder.cli import main
 from site_builder.contrib.fmt import FOLD_WIDTH, SCHEMA_LINE, canonical_text, format_files
 from tests.conftest import REPO
 
+SUMMARY = (
+    "An encoder-decoder is pretrained to restore 3D sub-volumes corrupted by a combination of transformations, "
+    "giving generic source models for transfer learning in 3D medical imaging."
+)
 MESSY = dedent(
     """\
     # A contributor's note at the top.
@@ -26,10 +30,10 @@ MESSY = dedent(
     method: [generative]
     arxiv: "1908.06912"
     links: {code: 'https://github.com/MrGiovanni/ModelsGenesis', paper: "https://arxiv.org/abs/1908.06912"}
-    summary: "An encoder-decoder is pretrained to restore 3D sub-volumes corrupted by a combination of transformations, giving generic source models for transfer learning in 3D medical imaging."
+    summary: "SUMMARY"
     added: 2026-11-21
     """
-)
+).replace("SUMMARY", SUMMARY)
 
 
 def test__messy_file_gets_schema_order_block_style_and_minimal_quotes():
@@ -63,9 +67,7 @@ def test__the_schema_line_is_written_once():
     assert once.count(SCHEMA_LINE) == 1
 
 
-@pytest.mark.parametrize(
-    "kind", ["taxonomy.yaml", "resources.yaml"], ids=lambda kind: kind.removesuffix(".yaml")
-)
+@pytest.mark.parametrize("kind", ["taxonomy.yaml", "resources.yaml"], ids=lambda kind: kind.removesuffix(".yaml"))
 def test__the_real_vocabulary_files_format_without_changing_values(kind):
     original = (REPO / "catalog" / kind).read_text(encoding="utf-8")
     once = canonical_text(original, kind)
