@@ -11,6 +11,12 @@ over the median step time, which a busy shared machine disturbs less. CPU memory
 process's peak resident set size (it includes the ~0.3 GiB that importing torch costs) and, as
 "+train", its growth over the resident size just before training; CUDA memory is torch's peak
 allocation.
+
+It also times the data path of ``--data``: samples/s of random 64^3 crops from a folder of
+NIfTI CT volumes (``--data PATH``, by default a synthetic folder written to a temporary
+directory) through the MONAI pipeline in a ``DataLoader`` with ``--workers`` processes, through
+the in-process cached ``VolumeSource`` the training runs use, and, for comparison, in-memory
+synthetic volumes (``--no-data`` skips it).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -93,6 +100,68 @@ def measure_one(name: str, device: str, steps: int, warmup: int, preset: str) ->
     }
 
 
+def write_synthetic_nifti_folder(folder: Path, count: int = 8) -> list[Path]:
+    """``count`` synthetic CT volumes (HU, 128 x 128 x 96 voxels of 0.8 x 0.8 x 2.5 mm) as NIfTI."""
+    import nibabel
+    import numpy as np
+
+    from runnable_refs.harness import data_generator
+    from runnable_refs.harness.synthetic import synthetic_ct_volumes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for index in range(count):
+        volume = synthetic_ct_volumes(1, (96, 128, 128), data_generator(index)).images[0, 0]  # (z, y, x)
+        array = volume.permute(2, 1, 0).numpy().astype(np.int16)  # (x, y, z)
+        files.append(folder / f"ct{index:02d}.nii.gz")
+        nibabel.save(nibabel.Nifti1Image(array, np.diag([0.8, 0.8, 2.5, 1.0])), str(files[-1]))
+    return files
+
+
+def measure_data_pipeline(data: Path | None, workers: int, batches: int = 6, batch_size: int = 4) -> dict[str, object]:
+    """Samples/s of 64^3 crops: MONAI DataLoader (workers), cached VolumeSource, synthetic."""
+    import torch
+
+    from runnable_refs.harness import data_generator
+    from runnable_refs.harness.sources import SyntheticSource
+    from runnable_refs.harness.volumes import VolumeSource, crop_loader, resolve_volumes
+
+    shape = (64, 64, 64)
+    with tempfile.TemporaryDirectory() as scratch:
+        files = resolve_volumes(str(data)) if data else write_synthetic_nifti_folder(Path(scratch) / "nifti")
+        files = files * max(1, (batches + 1) * batch_size // len(files))  # enough samples for the timing
+        rates = {}
+        loader = crop_loader(files, shape, batch_size, workers)
+        start, seen = time.perf_counter(), 0
+        for index, batch in enumerate(loader):
+            if index == 0:  # workers start and the first files load: warm-up
+                start, seen = time.perf_counter(), 0
+                continue
+            seen += len(batch)
+        rates["monai_dataloader"] = seen / (time.perf_counter() - start) if seen else 0.0
+        source = VolumeSource(sorted(set(files)), "bench")
+        generator = data_generator(0)
+        for _ in range(len(source.files)):  # fill the cache: the steady state of a training run
+            source.sample(1, shape, generator)
+        start = time.perf_counter()
+        for _ in range(batches):
+            source.sample(batch_size, shape, generator)
+        rates["volume_source_cached"] = batches * batch_size / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for _ in range(batches):
+            SyntheticSource().sample(batch_size, shape, generator)
+        rates["synthetic_in_memory"] = batches * batch_size / (time.perf_counter() - start)
+    described = str(data) if data else "synthetic NIfTI folder (8 CT volumes, 128x128x96 at 0.8x0.8x2.5 mm)"
+    return {
+        "data": described,
+        "crop": list(shape),
+        "workers": workers,
+        "batch_size": batch_size,
+        "threads": torch.get_num_threads(),
+        "samples_per_second": rates,
+    }
+
+
 def run_in_subprocess(name: str, device: str, args: argparse.Namespace) -> dict[str, object]:
     command = [
         sys.executable,
@@ -106,7 +175,7 @@ def run_in_subprocess(name: str, device: str, args: argparse.Namespace) -> dict[
         "--warmup",
         str(args.warmup),
         "--preset",
-        args.preset,
+        "smoke" if name in (args.smoke_names or []) else args.preset,
     ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
     if done.returncode != 0:
@@ -143,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     parser.add_argument("--preset", choices=("default", "smoke"), default="default")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    parser.add_argument(
+        "--smoke-names", nargs="*", help="references timed with their smoke config (each row says its preset)"
+    )
+    parser.add_argument("--data", type=Path, help="NIfTI folder/list for the data-path timing (default: synthetic)")
+    parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes for --data")
+    parser.add_argument("--no-data", action="store_true", help="skip the data-path timing")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--device", default="cpu", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -161,12 +236,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.steps} timed steps after {args.warmup} warm-up"
     )
     print(format_table(rows))
+    pipeline = None if args.no_data else measure_data_pipeline(args.data, args.workers)
+    if pipeline is not None:
+        print(f"\n# data path, {pipeline['data']}: random {'x'.join(map(str, pipeline['crop']))} crops")
+        for path, rate in pipeline["samples_per_second"].items():
+            print(f"{path:24}{rate:>10.1f} samples/s")
     if args.json:
         from machine import machine_info, measured_on  # bench/ is on sys.path when run as a script
 
-        from site_builder.write import write_atomic
+        from site_builder.catalog.write import write_atomic
 
-        document = {"measured": measured_on(), "machine": machine_info(("torch",)), "rows": rows}
+        document = {"measured": measured_on(), "machine": machine_info(("torch", "monai")), "rows": rows}
+        if pipeline is not None:
+            document["data_pipeline"] = pipeline
         write_atomic(args.json, json.dumps(document, indent=2) + "\n")
     return 0 if all("error" not in row for row in rows) else 1
 

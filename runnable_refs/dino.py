@@ -11,13 +11,18 @@ The teacher sees only the large "global" crops, the student also sees small "loc
 (multi-crop), which teaches local-to-global correspondence. The teacher is not trained by
 gradients: its weights are an exponential moving average of the student's. Collapse is
 avoided by *centering* (subtracting a running mean of teacher outputs) and *sharpening* (a
-low teacher temperature). Augmentations here are X-ray friendly: crops, flips and mild
-intensity changes, no colour jitter.
+low teacher temperature). Three schedules (Caron et al., Sec. 3.1 and App.): the learning
+rate warms up linearly and decays by a cosine (the harness's schedule), the teacher momentum
+rises from its start value to 1 by a cosine, and the teacher temperature warms up linearly
+over the first part of training. Augmentations here are X-ray friendly: crops, flips and mild
+intensity changes, no colour jitter. Under DDP the center is all-reduced, so every rank
+centres with the same statistics of the whole global batch.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 
 import torch
@@ -31,6 +36,11 @@ from runnable_refs.harness import (
     SmokeResult,
     TrainingConfig,
     VisionTransformer,
+    all_reduce_mean,
+    dino_loss,
+    dino_teacher_probabilities,
+    ema_update,
+    expect_no_collapse,
     expect_shape,
     intensity_jitter,
     random_resized_crop_2d,
@@ -55,10 +65,13 @@ class DinoConfig(TrainingConfig):
     head_hidden: int = 128  # DINO head MLP width (2048 in the paper)
     bottleneck: int = 64  # before the weight-normalised prototype layer (256 in the paper)
     student_temperature: float = 0.1  # the paper's value
-    teacher_temperature: float = 0.02  # sharpening (paper: 0.04-0.07); these X-rays are far
-    # more alike than photos, and at 0.04 the teacher flattens to uniform within 200 steps
+    teacher_temperature: float = 0.02  # sharpening after warm-up (paper: 0.04-0.07); these
+    # X-rays are far more alike than photos, and at 0.04 the teacher flattens within 200 steps
+    teacher_temperature_start: float = 0.01  # warm-up start; the paper warms 0.04 -> 0.07
+    teacher_temperature_warmup: float = 0.3  # share of the run the warm-up takes (paper: 30 epochs)
     center_momentum: float = 0.9  # running mean for centering (paper's value)
-    teacher_momentum: float = 0.99  # the paper's 0.996 is for 100s of epochs; 200 steps need less
+    teacher_momentum: float = 0.99  # start of the cosine to 1 (paper: 0.996, for 100s of epochs;
+    # 200 steps need a teacher that moves more)
     learning_rate: float = 2e-4  # AdamW at batch 8; higher rates collapse within 200 steps
 
     @property
@@ -122,6 +135,15 @@ class DinoTask(nn.Module):
         self.teacher_head = copy.deepcopy(self.student_head).requires_grad_(False)
         self.register_buffer("center", torch.zeros(1, config.prototypes))
         self.register_buffer("center_ready", torch.tensor(False))
+        self.temperature = config.teacher_temperature_start  # follows ``set_progress``
+        self.momentum = config.teacher_momentum
+
+    def set_progress(self, fraction: float) -> None:
+        """DINO's schedules: teacher temperature warm-up, teacher momentum cosine to 1."""
+        c = self.config
+        warmup = min(1.0, fraction / c.teacher_temperature_warmup) if c.teacher_temperature_warmup > 0 else 1.0
+        self.temperature = c.teacher_temperature_start + warmup * (c.teacher_temperature - c.teacher_temperature_start)
+        self.momentum = 1 - (1 - c.teacher_momentum) * (math.cos(math.pi * fraction) + 1) / 2
 
     @property
     def encoder(self) -> nn.Module:
@@ -138,7 +160,7 @@ class DinoTask(nn.Module):
         """Centered, sharpened teacher distribution (V, B, K); updates the center."""
         count, batch = views.shape[:2]
         logits = self.teacher_head(self.teacher.features(views.flatten(0, 1))).float()
-        batch_mean = logits.mean(dim=0, keepdim=True)
+        batch_mean = all_reduce_mean(logits.mean(dim=0, keepdim=True))  # the mean over all ranks
         if not self.center_ready:
             # The paper starts the center at 0 and lets the EMA catch up over ~10 steps; at the
             # start all these similar X-rays give one output, so an uncentered, sharpened
@@ -146,9 +168,8 @@ class DinoTask(nn.Module):
             # that transient, so the loss is meaningful (and falls) from the first step.
             self.center.copy_(batch_mean)
             self.center_ready.fill_(True)
-        probabilities = ((logits - self.center) / self.config.teacher_temperature).softmax(dim=-1)
-        # Center update (Caron et al., Eq. 4). Under DDP, rank 0's center is broadcast to all
-        # ranks at every forward (DDP's buffer sync), so the ranks share one center.
+        probabilities = dino_teacher_probabilities(logits, self.center, self.temperature)
+        # Center update (Caron et al., Eq. 4), with the batch mean of every rank's outputs.
         momentum = self.config.center_momentum
         self.center.mul_(momentum).add_(batch_mean, alpha=1 - momentum)
         return probabilities.view(count, batch, -1)
@@ -156,33 +177,22 @@ class DinoTask(nn.Module):
     @torch.no_grad()
     def after_optimizer_step(self) -> None:
         """Teacher = EMA of the student (Caron et al., Sec. 3.1, "Teacher network")."""
-        m = self.config.teacher_momentum
-        pairs = ((self.teacher, self.student), (self.teacher_head, self.student_head))
-        for teacher, student in pairs:
-            for t, s in zip(teacher.parameters(), student.parameters(), strict=True):
-                t.mul_(m).add_(s.detach(), alpha=1 - m)
+        ema_update(self.teacher, self.student, self.momentum)
+        ema_update(self.teacher_head, self.student_head, self.momentum)
 
     # --- Loss: cross-entropy between teacher and student over crop pairs (Eq. 3) ---------------
 
     def forward(self, global_views: torch.Tensor, local_views: torch.Tensor) -> torch.Tensor:
         teacher = self.teacher_probabilities(global_views)  # (2, B, K)
         student = torch.cat([self.student_logits(global_views), self.student_logits(local_views)])
-        student = (student.float() / self.config.student_temperature).log_softmax(dim=-1)
-        total, pairs = 0.0, 0
-        for t_index in range(teacher.shape[0]):
-            for s_index in range(student.shape[0]):
-                if s_index == t_index:
-                    continue  # the same global crop: nothing to learn
-                total = total + (-(teacher[t_index] * student[s_index]).sum(dim=-1)).mean()
-                pairs += 1
-        return total / pairs
+        return dino_loss(teacher, student, self.config.student_temperature)
 
 
 RECIPE = Recipe(
     name="dino",
     config=DinoConfig(),
     smoke_config=DinoConfig(
-        steps=30,
+        steps=60,
         batch_size=8,
         image_size=32,
         local_size=16,
@@ -213,7 +223,14 @@ def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
         teacher = task.teacher_probabilities(batch["global_views"])
         assert torch.allclose(teacher.sum(dim=-1), torch.ones_like(teacher[..., 0]), atol=1e-4)
 
-    return run_smoke_check(RECIPE, check_outputs, device, data)
+    def check_pretext(task: nn.Module, batches: list[Batch]) -> dict[str, float]:
+        """Held-out: the teacher does not collapse (one prototype for all, or one output)."""
+        views = torch.cat([b["global_views"] for b in batches], dim=1)  # (2, N, 1, S, S)
+        probabilities = task.teacher_probabilities(views).flatten(0, 1)
+        bottleneck = task.teacher_head.mlp(task.teacher.features(views.flatten(0, 1)))  # (2N, bottleneck)
+        return expect_no_collapse(probabilities, bottleneck, min_entropy_share=0.4)
+
+    return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,8 +32,9 @@ from runnable_refs.harness import (
     SmokeResult,
     SyntheticSource,
     TrainingConfig,
-    deterministic_cross_entropy,
+    expect_above_chance,
     expect_shape,
+    info_nce,
     reference_main,
     run_smoke_check,
 )
@@ -163,10 +164,9 @@ class ImageTextTask(nn.Module):
     # --- Loss: bidirectional InfoNCE (ConVIRT Sec. 2, Eqs. 2-4) --------------------------------
 
     def forward(self, images: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        logits = self.embed_images(images) @ self.embed_texts(tokens).T / self.config.temperature
-        targets = torch.arange(len(images), device=images.device)
-        image_to_text = deterministic_cross_entropy(logits, targets)
-        text_to_image = deterministic_cross_entropy(logits.T, targets)
+        image_embeddings, text_embeddings = self.embed_images(images), self.embed_texts(tokens)
+        image_to_text = info_nce(image_embeddings, text_embeddings, self.config.temperature)
+        text_to_image = info_nce(text_embeddings, image_embeddings, self.config.temperature)
         weight = self.config.image_to_text_weight
         return weight * image_to_text + (1 - weight) * text_to_image
 
@@ -175,7 +175,7 @@ RECIPE = Recipe(
     name="image_text_contrastive",
     config=ImageTextConfig(),
     smoke_config=ImageTextConfig(
-        steps=30,
+        steps=60,
         batch_size=16,
         image_size=32,
         widths=(8, 16, 32),
@@ -201,7 +201,24 @@ def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
         expect_shape(probability, (count,), "zero-shot probabilities")
         assert bool(((probability >= 0) & (probability <= 1)).all())
 
-    return run_smoke_check(RECIPE, check_outputs, device, data)
+    def check_pretext(task: nn.Module, batches: list[Batch]) -> dict[str, float]:
+        """Held-out: each image retrieves a report with its own finding (a nodule, or none).
+
+        Reports repeat and the batch is small, so a hit is a retrieved report of the same kind
+        (normal vs nodule) as the image's own; chance is the share of such reports in the batch.
+        """
+        hits, chance = [], []
+        for b in batches:
+            similarity = task.embed_images(b["images"]) @ task.embed_texts(b["tokens"]).T  # (B, B)
+            sides = torch.tensor([VOCABULARY["left"], VOCABULARY["right"]], device=b["tokens"].device)
+            finding = torch.isin(b["tokens"], sides).any(dim=1)  # (B,): only findings name a side
+            same_kind = finding[:, None] == finding[None, :]  # (B, B)
+            hits.append(same_kind.gather(1, similarity.argmax(dim=1, keepdim=True)).float().mean())
+            chance.append(same_kind.float().mean())
+        score, base = float(torch.stack(hits).mean()), float(torch.stack(chance).mean())
+        return expect_above_chance("report retrieval", score, base, 0.2)
+
+    return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext)
 
 
 def main(argv: list[str] | None = None) -> int:

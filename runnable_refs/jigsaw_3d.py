@@ -26,7 +26,9 @@ from runnable_refs.harness import (
     Recipe,
     SmokeResult,
     TrainingConfig,
+    accuracy,
     deterministic_cross_entropy,
+    expect_above_chance,
     expect_shape,
     reference_main,
     run_smoke_check,
@@ -157,13 +159,19 @@ RECIPE = Recipe(
 
 
 def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
-    """Logits are (B, permutations); the loss falls."""
+    """Logits are (B, permutations); held-out puzzles are solved well above chance."""
 
     def check_outputs(task: nn.Module, batch: Batch) -> None:
         shape = (len(batch["labels"]), RECIPE.smoke_config.permutations)
         expect_shape(task.logits(batch["puzzles"]), shape, "logits")
 
-    return run_smoke_check(RECIPE, check_outputs, device, data)
+    def check_pretext(task: nn.Module, batches: list[Batch]) -> dict[str, float]:
+        logits = torch.cat([task.logits(b["puzzles"]) for b in batches])
+        labels = torch.cat([b["labels"] for b in batches])
+        chance = 1 / RECIPE.smoke_config.permutations
+        return expect_above_chance("permutation accuracy", accuracy(logits, labels), chance, 0.2)
+
+    return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext)
 
 
 def main(argv: list[str] | None = None) -> int:

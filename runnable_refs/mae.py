@@ -5,7 +5,8 @@ COVID-19 classification. Catalog id: ``xing2023-mae-covid-cxr`` (full reference 
 method is MAE: He, Chen, Xie, Li, Dollar, Girshick. "Masked Autoencoders Are Scalable Vision
 Learners". CVPR 2022. https://arxiv.org/abs/2111.06377.
 
-MAE (He et al., Sec. 3): cut the image into patches and hide a large random subset (75%); a
+MAE (He et al., Sec. 3): cut the image into patches and hide a random subset (He et al.: 75%;
+Xing et al. found 40% best for chest X-rays, and this reference follows them); a
 ViT *encoder* sees only the visible patches (no mask tokens), a small *decoder* gets the encoded
 visible patches plus a shared learned mask token at every hidden position, and reconstructs the
 pixels. The loss is the mean squared error on the masked patches only, against per-patch
@@ -27,6 +28,7 @@ from runnable_refs.harness import (
     TrainingConfig,
     TransformerBlock,
     VisionTransformer,
+    expect_beats_baselines,
     expect_shape,
     reference_main,
     run_smoke_check,
@@ -37,7 +39,8 @@ from runnable_refs.harness import (
 class MaeConfig(TrainingConfig):
     image_size: int = 64  # 224 in the papers; 64 keeps the demo on a CPU
     patch_size: int = 8  # an 8x8 grid of patches, as coarse relative to the image as ViT-B/16
-    mask_ratio: float = 0.75  # MAE's default, high because images are spatially redundant
+    mask_ratio: float = 0.4  # Xing et al. (abstract): "ratio = 0.4 shows the best performance" on
+    # chest X-rays; He et al.'s 0.75 suits photographs, which are more redundant
     dim: int = 96  # encoder width (ViT-B: 768)
     depth: int = 4  # encoder blocks (ViT-B: 12)
     heads: int = 3  # 3 heads of 32 channels (ViT-S: 6 of 64); fewer heads for a narrow ViT
@@ -95,6 +98,21 @@ def make_batch(source: ImageSource, config: MaeConfig, generator: torch.Generato
     return {"images": images, "keep": keep, "mask": mask}
 
 
+def normalised_patches(images: torch.Tensor, config: MaeConfig) -> torch.Tensor:
+    """The reconstruction target: patches (B, N, p^2), each normalised by its own mean and std."""
+    target = patchify(images, config.patch_size)
+    if config.normalize_target:
+        mean, var = target.mean(dim=-1, keepdim=True), target.var(dim=-1, keepdim=True)
+        target = (target - mean) / (var + 1e-6).sqrt()
+    return target
+
+
+def masked_patch_loss(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the *masked* patches only (He et al., Sec. 3): (B, N, P), mask (B, N)."""
+    per_patch = ((prediction - target) ** 2).mean(dim=-1)  # (B, N)
+    return (per_patch * mask).sum() / mask.sum()
+
+
 # --- Model: encoder on visible patches, light decoder with mask tokens (He et al., Sec. 3) ------
 
 
@@ -134,19 +152,15 @@ class MaeTask(nn.Module):
 
     def forward(self, images: torch.Tensor, keep: torch.Tensor, mask: torch.Tensor):
         prediction = self.reconstruct(images, keep).float()
-        target = patchify(images, self.config.patch_size)
-        if self.config.normalize_target:
-            mean, var = target.mean(dim=-1, keepdim=True), target.var(dim=-1, keepdim=True)
-            target = (target - mean) / (var + 1e-6).sqrt()
-        per_patch = ((prediction - target) ** 2).mean(dim=-1)  # (B, N)
-        return (per_patch * mask).sum() / mask.sum()
+        target = normalised_patches(images, self.config)
+        return masked_patch_loss(prediction, target, mask)
 
 
 RECIPE = Recipe(
     name="mae",
     config=MaeConfig(),
     smoke_config=MaeConfig(
-        steps=30,
+        steps=80,
         batch_size=8,
         image_size=32,
         patch_size=8,
@@ -165,7 +179,8 @@ RECIPE = Recipe(
 
 
 def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
-    """Every patch gets a prediction (B, N, p^2); 75% of patches are hidden; the loss falls."""
+    """Every patch gets a prediction (B, N, p^2); ``mask_ratio`` of them are hidden; the loss
+    scores only those, and on held-out images explains at least half of their variance."""
 
     def check_outputs(task: nn.Module, batch: Batch) -> None:
         config = RECIPE.smoke_config
@@ -178,7 +193,21 @@ def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
         hidden = round(config.patches * config.mask_ratio)
         assert bool((batch["mask"].sum(dim=1) == hidden).all()), "wrong number of hidden patches"
 
-    return run_smoke_check(RECIPE, check_outputs, device, data)
+    def check_pretext(task: nn.Module, batches: list[Batch]) -> dict[str, float]:
+        """Masked patches only, in the normalised target space, where predicting each patch's own
+        mean scores about 1 (the variance). The model must explain half of it (R^2 >= 0.5): a
+        decoder that never learned to fill masked patches from context stays near 0.5-1."""
+        images, keep = torch.cat([b["images"] for b in batches]), torch.cat([b["keep"] for b in batches])
+        mask = torch.cat([b["mask"] for b in batches])
+        target = normalised_patches(images, RECIPE.smoke_config)
+        # The loss itself must score the masked patches only: exact there, wrong elsewhere, is 0.
+        exact_where_masked = torch.where(mask[..., None], target, target + 1.0)
+        assert float(masked_patch_loss(exact_where_masked, target, mask)) == 0.0, "the loss scores visible patches"
+        baselines = {"patch mean": float(masked_patch_loss(torch.zeros_like(target), target, mask))}
+        model = float(masked_patch_loss(task.reconstruct(images, keep), target, mask))
+        return expect_beats_baselines("masked-patch", model, baselines, ratio=0.5)
+
+    return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,10 +29,14 @@ from runnable_refs.harness import (
     Recipe,
     SmokeResult,
     TrainingConfig,
-    deterministic_cross_entropy,
+    concat_all_gather,
+    ema_update,
+    expect_above_chance,
     expect_shape,
+    info_nce,
     random_resized_crop_2d,
     reference_main,
+    retrieval_top1,
     run_smoke_check,
 )
 
@@ -48,6 +52,7 @@ class MocoCxrConfig(TrainingConfig):
     rotation_degrees: float = 10.0  # MoCo-CXR's augmentation: random rotation of up to 10 degrees
     crop_scale: tuple[float, float] = (0.6, 1.0)  # mild random crops, so anatomy stays in view
     batch_size: int = 16  # more in-batch keys per step, each is a fresh negative for the queue
+    key_bn_groups: int = 2  # shuffle-BN stand-in: keys are normalised in this many shuffled groups
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -102,6 +107,7 @@ class MocoCxrTask(nn.Module):
     def __init__(self, config: MocoCxrConfig):
         super().__init__()
         self.temperature, self.momentum = config.temperature, config.momentum
+        self.key_bn_groups = config.key_bn_groups
         self.encoder = ConvEncoder(2, 1, config.widths)
         self.head = ProjectionHead(self.encoder.out_channels, config.projection_dim)
         # The key encoder starts as a copy and then only follows by EMA: no gradients.
@@ -116,12 +122,30 @@ class MocoCxrTask(nn.Module):
 
     @torch.no_grad()
     def embed_keys(self, images: torch.Tensor) -> torch.Tensor:
-        return F.normalize(self.key_head(self.key_encoder.features(images)).float(), dim=1)
+        """Key embeddings (B, E), with MoCo's shuffle-BN done within this process.
+
+        He et al. (Sec. 3.3) shuffle the key batch across GPUs so that a query and its key
+        never share BatchNorm statistics, which would leak the positive and let the model
+        cheat. The encoder here has GroupNorm; the projection head has the one BatchNorm. The
+        stand-in: keys go through it in ``key_bn_groups`` groups of a random permutation, so
+        each key's statistics come from other images than its query's batch, then are put back
+        in order. It works the same on one process or many, with no cross-rank shuffle.
+        """
+        order = torch.randperm(len(images), device=images.device)
+        groups = [self.key_head(self.key_encoder.features(part)) for part in images[order].chunk(self.key_bn_groups)]
+        shuffled = torch.cat(groups).float()
+        keys = torch.empty_like(shuffled)
+        keys[order] = shuffled  # unshuffle
+        return F.normalize(keys, dim=1)
 
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:
-        """Replace the oldest keys (a ring buffer). Under DDP, rank 0's queue is broadcast to
-        all ranks at every forward (DDP's buffer sync), so the ranks share one queue."""
+        """Replace the oldest keys (a ring buffer) with this step's keys *of every rank*.
+
+        MoCo's ``concat_all_gather``: under DDP each rank enqueues all ranks' keys in rank
+        order, so the queues stay identical and hold world_size x B new negatives per step.
+        """
+        keys = concat_all_gather(keys)
         start, size = int(self.queue_pointer), self.queue.shape[0]
         index = (torch.arange(len(keys), device=keys.device) + start) % size
         self.queue[index] = keys
@@ -130,20 +154,18 @@ class MocoCxrTask(nn.Module):
     @torch.no_grad()
     def after_optimizer_step(self) -> None:
         """Momentum update (He et al., Eq. 2): key = m * key + (1 - m) * query."""
-        pairs = ((self.key_encoder, self.encoder), (self.key_head, self.head))
-        for key_module, query_module in pairs:
-            for key, query in zip(key_module.parameters(), query_module.parameters(), strict=True):
-                key.mul_(self.momentum).add_(query.detach(), alpha=1 - self.momentum)
+        ema_update(self.key_encoder, self.encoder, self.momentum)
+        ema_update(self.key_head, self.head, self.momentum)
 
     # --- Loss: InfoNCE over one positive key and the queue's negatives (He et al., Eq. 1) -------
 
     def forward(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
         q, k = self.embed_queries(queries), self.embed_keys(keys)  # (B, E) each
-        positive = (q * k).sum(dim=1, keepdim=True)  # (B, 1)
-        negative = q @ self.queue.clone().T  # (B, K); a copy, since enqueue edits the queue
-        logits = torch.cat([positive, negative], dim=1) / self.temperature  # (B, 1 + K)
+        # One positive against the queue's K negatives (He et al., Eq. 1: the in-batch keys are
+        # not negatives). A copy of the queue, since enqueue edits it.
+        loss = info_nce(q, k, self.temperature, negatives=self.queue.clone(), in_batch_negatives=False)
         self.enqueue(k)
-        return deterministic_cross_entropy(logits, torch.zeros(len(q), dtype=torch.long, device=q.device))
+        return loss
 
 
 RECIPE = Recipe(
@@ -179,7 +201,13 @@ def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
         assert torch.allclose(embeddings.norm(dim=1), torch.ones(len(embeddings), device=embeddings.device))
         expect_shape(task.queue, (RECIPE.smoke_config.queue_size, embeddings.shape[1]), "queue")
 
-    return run_smoke_check(RECIPE, check_outputs, device, data)
+    def check_pretext(task: nn.Module, batches: list[Batch]) -> dict[str, float]:
+        """Held-out: each query retrieves its own key among the batch's keys (chance 1/B)."""
+        scores = [retrieval_top1(task.embed_queries(b["queries"]), task.embed_keys(b["keys"])) for b in batches]
+        chance = 1 / len(batches[0]["queries"])
+        return expect_above_chance("positive retrieval", sum(scores) / len(scores), chance, 0.3)
+
+    return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext)
 
 
 def main(argv: list[str] | None = None) -> int:

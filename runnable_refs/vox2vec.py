@@ -5,19 +5,23 @@ Contrastive Learning of Voxel-level Representations in Medical Images". MICCAI 2
 Catalog id: ``goncharov2023-vox2vec``.
 
 The idea (paper, Sec. 2): take two overlapping random crops of one CT, augment each, and
-pass both through a feature pyramid network. A voxel inside the overlap appears in both crops:
-its two feature vectors form a positive pair, and the other sampled voxels are negatives. A
-voxel's representation is the concatenation of the pyramid's feature maps at its position
-(coarse maps read at the voxel's downscaled coordinates), so the representation is
-multi-scale. An MLP projection head and an InfoNCE loss complete it.
+pass both through a feature pyramid network (FPN: a bottom-up encoder, then a top-down path
+with lateral connections; here MONAI's ``FeaturePyramidNetwork``). A voxel inside the overlap
+appears in both crops: its two feature vectors form a positive pair. A voxel's representation
+is the concatenation of the FPN's *top-down* output maps at its position (coarse maps read at
+the voxel's downscaled coordinates), so it is multi-scale. An MLP projection head and an
+InfoNCE loss complete it; the negatives are all other sampled voxels of *both* crops, the
+same crop's included (intra-view negatives, as in the authors' code: SimCLR's NT-Xent form).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from monai.networks.blocks.feature_pyramid_network import FeaturePyramidNetwork
 from torch import nn
 
 from runnable_refs.harness import (
@@ -27,10 +31,12 @@ from runnable_refs.harness import (
     Recipe,
     SmokeResult,
     TrainingConfig,
-    deterministic_cross_entropy,
+    expect_above_chance,
     expect_shape,
     intensity_jitter,
+    nt_xent,
     reference_main,
+    retrieval_top1,
     run_smoke_check,
 )
 
@@ -42,7 +48,8 @@ class Vox2VecConfig(TrainingConfig):
     voxels_per_pair: int = 64  # positive pairs sampled from each overlap
     temperature: float = 0.1  # InfoNCE temperature
     projection_dim: int = 64  # projection head output
-    widths: tuple[int, ...] = (16, 32, 64)  # pyramid levels at strides 1, 2, 4
+    widths: tuple[int, ...] = (16, 32, 64)  # bottom-up levels at strides 1, 2, 4
+    fpn_width: int = 32  # channels of every top-down FPN output (the paper: 128 at 6 levels)
     batch_size: int = 4  # volume pairs; 4 x 64 voxels = 256 candidates per contrast
 
     @property
@@ -104,12 +111,36 @@ def pyramid_features_at(maps: list[torch.Tensor], positions: torch.Tensor) -> to
     return torch.cat(features, dim=1).transpose(1, 2)
 
 
+class FeaturePyramidBackbone(nn.Module):
+    """Bottom-up ``ConvEncoder`` + MONAI's top-down ``FeaturePyramidNetwork``.
+
+    ``pyramid(x)`` gives the FPN's top-down outputs, finest first, each ``fpn_width`` wide;
+    ``features(x)`` pools the finest one, for the probe and fine-tuning.
+    """
+
+    def __init__(self, widths: tuple[int, ...], fpn_width: int):
+        super().__init__()
+        self.bottom_up = ConvEncoder(3, 1, widths)
+        self.top_down = FeaturePyramidNetwork(3, list(widths), fpn_width)
+        self.out_channels = fpn_width
+
+    def pyramid(self, x: torch.Tensor) -> list[torch.Tensor]:
+        levels = OrderedDict((str(i), level) for i, level in enumerate(self.bottom_up.pyramid(x)))
+        return list(self.top_down(levels).values())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pyramid(x)[0]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward(x).flatten(2).mean(dim=2)  # (B, fpn_width)
+
+
 class Vox2VecTask(nn.Module):
     def __init__(self, config: Vox2VecConfig):
         super().__init__()
         self.config = config
-        self.encoder = ConvEncoder(3, 1, config.widths)  # the pyramid: strides 1, 2, 4
-        total = sum(config.widths)
+        self.encoder = FeaturePyramidBackbone(config.widths, config.fpn_width)
+        total = config.fpn_width * len(config.widths)
         self.projection = nn.Sequential(nn.Linear(total, total), nn.GELU(), nn.Linear(total, config.projection_dim))
 
     def voxel_embeddings(self, crops: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
@@ -122,9 +153,8 @@ class Vox2VecTask(nn.Module):
     def forward(self, crops_a, crops_b, positions_a, positions_b) -> torch.Tensor:
         a = self.voxel_embeddings(crops_a, positions_a).flatten(0, 1)  # (B * N, E)
         b = self.voxel_embeddings(crops_b, positions_b).flatten(0, 1)
-        logits = a @ b.T / self.config.temperature  # every other sampled voxel is a negative
-        targets = torch.arange(len(a), device=a.device)
-        return (deterministic_cross_entropy(logits, targets) + deterministic_cross_entropy(logits.T, targets)) / 2
+        # Every other sampled voxel of both crops is a negative (inter- and intra-view).
+        return nt_xent(a, b, self.config.temperature)
 
 
 RECIPE = Recipe(
@@ -137,6 +167,7 @@ RECIPE = Recipe(
         max_shift=4,
         voxels_per_pair=32,
         widths=(8, 16),
+        fpn_width=16,
         projection_dim=32,
         learning_rate=3e-3,
     ),
@@ -156,7 +187,17 @@ def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
         shape = (len(batch["crops_a"]), config.voxels_per_pair, config.projection_dim)
         expect_shape(embeddings, shape, "voxel embeddings")
 
-    return run_smoke_check(RECIPE, check_outputs, device, data)
+    def check_pretext(task: nn.Module, batches: list[Batch]) -> dict[str, float]:
+        """Held-out: a voxel in crop a retrieves the same voxel among crop b's sampled voxels."""
+        scores = []
+        for b in batches:
+            a = task.voxel_embeddings(b["crops_a"], b["positions_a"]).flatten(0, 1)
+            other = task.voxel_embeddings(b["crops_b"], b["positions_b"]).flatten(0, 1)
+            scores.append(retrieval_top1(a, other))
+        chance = 1 / (len(batches[0]["crops_a"]) * RECIPE.smoke_config.voxels_per_pair)
+        return expect_above_chance("voxel retrieval", sum(scores) / len(scores), chance, 0.1)
+
+    return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext)
 
 
 def main(argv: list[str] | None = None) -> int:

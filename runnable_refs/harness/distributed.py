@@ -11,12 +11,15 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
 from runnable_refs.harness.device import choose_device
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,10 @@ def wrap_for_training(task: nn.Module, context: DistributedContext, device: torc
     if not context.enabled:
         return task
     device_ids = [device.index] if device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(task, device_ids=device_ids)
+    # A task trained in stages (global_local_contrastive) leaves some parameters out of each
+    # stage's graph; it says so, and DDP then looks for them instead of waiting forever.
+    unused = bool(getattr(task, "has_unused_parameters", False))
+    return nn.parallel.DistributedDataParallel(task, device_ids=device_ids, find_unused_parameters=unused)
 
 
 def weight_digest(module: nn.Module) -> str:
@@ -88,11 +94,50 @@ def weight_digest(module: nn.Module) -> str:
 
 def gather_from_ranks(context: DistributedContext, value: str) -> list[str]:
     """Every rank's ``value``, in rank order (just ``[value]`` in a single process)."""
+    return gather_objects(context, value)
+
+
+def gather_objects(context: DistributedContext, value: T) -> list[T]:
+    """Every rank's picklable ``value``, in rank order (just ``[value]`` in a single process)."""
     if not context.enabled:
         return [value]
-    values: list[str] = [""] * context.world_size
+    values: list[T] = [value] * context.world_size
     dist.all_gather_object(values, value)
     return values
+
+
+def is_distributed() -> bool:
+    """True inside an initialised process group of more than one rank."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+@torch.no_grad()
+def concat_all_gather(tensor: torch.Tensor) -> torch.Tensor:
+    """Every rank's ``tensor`` (N, ...) concatenated in rank order: (world_size * N, ...).
+
+    MoCo's ``concat_all_gather``: no gradient flows through it, so use it only for keys and
+    other no-grad values. A no-op outside a process group.
+    """
+    if not is_distributed():
+        return tensor
+    parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, tensor.contiguous())
+    return torch.cat(parts)
+
+
+@torch.no_grad()
+def all_reduce_mean(tensor: torch.Tensor) -> torch.Tensor:
+    """The mean of ``tensor`` over all ranks (DINO's center update); itself in one process."""
+    if not is_distributed():
+        return tensor
+    total = tensor.clone()
+    dist.all_reduce(total)
+    return total / dist.get_world_size()
+
+
+def rank_and_world() -> tuple[int, int]:
+    """(rank, world size) of this process; (0, 1) outside a process group."""
+    return (dist.get_rank(), dist.get_world_size()) if is_distributed() else (0, 1)
 
 
 def barrier(context: DistributedContext) -> None:

@@ -8,7 +8,6 @@ source, DDP, the loop, the checkpoint) is here, the same for every method.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import torch
 from torch import nn
 
+from runnable_refs.errors import UsageError
 from runnable_refs.harness.distributed import (
     barrier,
     distributed_session,
@@ -30,6 +30,8 @@ from runnable_refs.harness.training import (
     Batch,
     TrainingConfig,
     TrainingReport,
+    TrainingState,
+    load_checkpoint,
     save_checkpoint,
     train,
 )
@@ -74,17 +76,25 @@ def pretrain(
     out_dir: Path | None = None,
     progress: bool = True,
     strict_determinism: bool = False,
+    resume: Path | None = None,
+    stop_after: int | None = None,
 ) -> PretrainResult:
     """Pretrain ``recipe`` with ``config`` on ``data``; save ``out_dir/checkpoint.pt`` if given.
 
     Under torchrun this is data-parallel: every rank builds the same initial weights from the
     seed, draws its own batches, and DDP averages the gradients, so all ranks end identical.
+    ``resume`` continues a checkpoint of the same method and config where it stopped (weights,
+    optimiser, step and data stream), so a resumed run ends where an uninterrupted one would.
+    ``stop_after`` ends after that many steps but keeps the full run's learning-rate schedule.
     """
     with distributed_session(device) as (context, torch_device):
         source = open_source(data, recipe.data_dimension)
         seed_everything(config.seed, strict=strict_determinism)
         task = recipe.build_task(config).to(torch_device)
         generator = data_generator(data_seed(config.seed, context.rank))
+        state = TrainingState()
+        if resume is not None:
+            state = resume_state(recipe, config, Path(resume), task, generator, context.rank)
         trainable = wrap_for_training(task, context, torch_device)
         report = train(
             trainable,
@@ -93,11 +103,14 @@ def pretrain(
             torch_device,
             progress=progress and context.is_main,
             description=recipe.name,
+            state=state,
+            stop_after=stop_after,
         )
         digests = gather_from_ranks(context, weight_digest(task))
         checkpoint = None
         if out_dir is not None:
             checkpoint = Path(out_dir) / "checkpoint.pt"
+            generator_states = gather_generator_states(context, generator)  # a collective: every rank
             if context.is_main:
                 save_checkpoint(
                     checkpoint,
@@ -107,7 +120,10 @@ def pretrain(
                         "paper": get_reference(recipe.name).paper,
                         "config": dataclasses.asdict(config),
                         "data": data,
-                        "losses": report.losses,
+                        "losses": state.losses,
+                        "step": state.step,
+                        "optimizer": state.optimizer,
+                        "generator_states": generator_states,
                         "seconds": report.seconds,
                         "device": str(torch_device),
                         "world_size": context.world_size,
@@ -118,8 +134,27 @@ def pretrain(
         return PretrainResult(task, report, checkpoint, digests)
 
 
-def reference_main(recipe: Recipe[Any], argv: list[str] | None = None) -> int:
-    """``python -m runnable_refs.<method> [run options]``: the same as ``refs run <method>``."""
-    from runnable_refs.cli import main  # the CLI imports the harness lazily: no import cycle
+def gather_generator_states(context: Any, generator: torch.Generator) -> list[list[int]]:
+    """Every rank's data-generator state (as a list of bytes), so ``--resume`` continues each."""
+    from runnable_refs.harness.distributed import gather_objects
 
-    return main(["run", recipe.name, *(sys.argv[1:] if argv is None else argv)])
+    return gather_objects(context, generator.get_state().tolist())
+
+
+def resume_state(
+    recipe: Recipe[Any], config: TrainingConfig, path: Path, task: nn.Module, generator: torch.Generator, rank: int
+) -> TrainingState:
+    """Load a checkpoint into ``task`` and ``generator``; its step and optimiser, to continue."""
+    if not path.exists():
+        raise UsageError(f"--resume {path}: no such checkpoint")
+    saved = load_checkpoint(path)
+    if saved.get("reference") != recipe.name:
+        raise UsageError(f"--resume {path} holds {saved.get('reference')!r}, not {recipe.name!r}")
+    fields = {**dataclasses.asdict(config), "steps": saved["config"]["steps"]}
+    if {k: v for k, v in saved["config"].items() if k != "steps"} != {k: v for k, v in fields.items() if k != "steps"}:
+        raise UsageError(f"--resume {path} was trained with another config; resume with the same options")
+    task.load_state_dict(saved["state_dict"])
+    states = saved.get("generator_states") or []
+    if rank < len(states):
+        generator.set_state(torch.tensor(states[rank], dtype=torch.uint8))
+    return TrainingState(saved.get("optimizer"), int(saved.get("step", 0)), list(saved["losses"]))

@@ -1,8 +1,10 @@
 """Image sources: where a method's training images come from, chosen by ``--data``.
 
 ``--data`` is ``synthetic`` (the default), a package sample (``dicom-sample``,
-``nifti-sample``, ``nifti-4d-sample``, ``retina-sample``, ``phantom-sample``) or a path to a
-``.npz`` (MedMNIST), ``.nii``/``.nii.gz`` or ``.dcm`` file, or to a folder of DICOM slices.
+``nifti-sample``, ``nifti-4d-sample``, ``retina-sample``, ``phantom-sample``), a ``.npz``
+(MedMNIST) or ``.dcm`` file, or the user's volumes: a ``.nii``/``.nii.gz`` file, a folder of
+NIfTI files, a DICOM series folder or a ``.csv``/``.json`` list, which go through MONAI
+(``volumes.py``: orientation, spacing, HU window or per-volume normalisation, native crops).
 Every source answers ``sample(count, shape, generator)`` with (count, 1, *shape) images in
 [0, 1]; methods never need to know which source they got.
 """
@@ -21,7 +23,6 @@ from runnable_refs.harness.real_data import (
     SAMPLE_DATA,
     load_dicom,
     load_medmnist_npz,
-    load_nifti,
     load_sample,
 )
 from runnable_refs.harness.synthetic import (
@@ -31,10 +32,11 @@ from runnable_refs.harness.synthetic import (
     synthetic_diffusion_series,
     window_hounsfield,
 )
+from runnable_refs.harness.volumes import open_volumes
 
 DATA_HELP = (
-    "synthetic (default), " + ", ".join(SAMPLE_DATA) + ", or a path to .npz (MedMNIST), "
-    ".nii/.nii.gz, .dcm or a folder of DICOM slices"
+    "synthetic (default), " + ", ".join(SAMPLE_DATA) + ", or a path: .nii/.nii.gz, a folder of "
+    "NIfTI files, a DICOM series folder, a .csv/.json list, a .dcm file or a MedMNIST .npz"
 )
 _LARGEST_KEPT_SIDE = 256  # big photographs are shrunk once on load, so crops stay cheap
 
@@ -168,11 +170,10 @@ def open_source(data: str = "synthetic", dimension: int | None = None) -> ImageS
         if name.endswith(".npz"):
             images = load_medmnist_npz(path)["train"].images
             source = ArraySource(list(images), f"{path.name} (MedMNIST, {len(images)} images)")
-        elif name.endswith((".nii", ".nii.gz")):
-            array = load_nifti(path)
-            source = ArraySource([array], path.name, series=array.ndim == 4)
-        elif name.endswith(".dcm") or path.is_dir():
+        elif name.endswith(".dcm"):
             source = ArraySource([load_dicom(path)], path.name)
+        elif path.is_dir() or name.endswith((".nii", ".nii.gz", ".csv", ".json")):
+            return open_volumes(data)  # 3D; 2D requests get axial slices
         else:
             raise DataUnavailableError(f"--data {data!r}: unknown file type; use {DATA_HELP}")
     if dimension is not None and isinstance(source, ArraySource) and dimension > source.dimension:

@@ -83,11 +83,21 @@ def test__probe_of_a_denoiser_is_a_usage_error(capsys) -> None:
     assert "no classification probe" in capsys.readouterr().err
 
 
-def test__smoke_command_prints_a_table_and_exits_zero(capsys) -> None:
+def test__smoke_command_prints_a_table_with_the_pretext_criteria_and_exits_zero(capsys) -> None:
     assert main(["smoke", "patch2self", "mae", "--device", "cpu"]) == 0
     table = capsys.readouterr().out
     assert "reference" in table and "patch2self" in table and "mae" in table
+    assert "masked-patch error" in table and "mean baseline" in table
     assert "FAILED" not in table
+
+
+def test__run_resumes_a_checkpoint_and_says_how_to_export(tmp_path, capsys) -> None:
+    argv = ["run", "rotation_2d", "--tiny", "--device", "cpu", "--no-progress", "--out", str(tmp_path)]
+    assert main([*argv, "--steps", "2"]) == 0
+    assert f"next: medssl refs export rotation_2d --checkpoint {tmp_path / 'checkpoint.pt'}" in capsys.readouterr().out
+    assert main([*argv, "--steps", "5", "--resume", str(tmp_path / "checkpoint.pt")]) == 0
+    assert "3 more steps" in capsys.readouterr().out
+    assert len(load_checkpoint(tmp_path / "checkpoint.pt")["losses"]) == 5
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")

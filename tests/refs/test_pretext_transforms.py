@@ -217,12 +217,22 @@ def test__in_painting_changes_only_a_minority_and_out_painting_a_majority() -> N
 
 @FAST
 @given(seed=seeds)
-def test__swin_masks_cover_at_least_the_stated_fraction(seed: int) -> None:
+def test__patch_rand_drop_replaces_exactly_the_masked_blocks_with_unit_noise(seed: int) -> None:
     config = swin_unetr_pretext.RECIPE.smoke_config
-    volume = torch.rand((1, *(config.volume_size,) * 3), generator=data_generator(seed)) + 0.1
-    masked, mask = swin_unetr_pretext.hide_cubes(volume, config, data_generator(seed))
-    assert float(mask.float().mean()) >= config.mask_fraction
-    assert bool((masked[mask] == 0).all()) and torch.equal(masked[~mask], volume[~mask])
+    volume = torch.full((1, *(config.volume_size,) * 3), 2.0)  # outside the noise range [0, 1]
+    dropped, mask = swin_unetr_pretext.patch_rand_drop(volume, config, data_generator(seed))
+    assert torch.equal(dropped[~mask], volume[~mask])
+    assert bool(((dropped[mask] >= 0) & (dropped[mask] <= 1)).all())
+    assert float(mask.float().mean()) <= config.max_drop + config.max_block**3  # one block past the target
+
+
+@FAST
+@given(seed=seeds)
+def test__patch_rand_drop_with_a_replacement_copies_its_blocks(seed: int) -> None:
+    config = swin_unetr_pretext.RECIPE.smoke_config
+    volume, other = torch.zeros((1, *(config.volume_size,) * 3)), torch.ones((1, *(config.volume_size,) * 3))
+    dropped, mask = swin_unetr_pretext.patch_rand_drop(volume, config, data_generator(seed), other)
+    assert torch.equal(dropped, mask.float())
 
 
 @FAST
@@ -308,7 +318,28 @@ def test__global_loss_rewards_agreeing_positives() -> None:
 def test__local_loss_rewards_matching_regions() -> None:
     regions = torch.nn.functional.normalize(torch.randn(2, 4, 8, generator=data_generator(0)), dim=2)
     loss = global_local_contrastive.local_contrastive_loss
-    assert loss(regions, regions, 0.1) < loss(regions, regions.flip(1), 0.1)
+    assert loss(regions, regions, 0.1, negatives=2) < loss(regions, regions.flip(1), 0.1, negatives=2)
+
+
+def test__local_regions_are_read_at_their_centres() -> None:
+    feature_map = torch.arange(2 * 1 * 6 * 6, dtype=torch.float).view(2, 1, 6, 6)
+    centres = torch.tensor([[[2, 3]], [[4, 1]]])  # (N, R, 2)
+    regions = global_local_contrastive.regions_at(feature_map, centres)  # (2, 1, 9)
+    assert torch.equal(regions[0, 0], feature_map[0, 0, 1:4, 2:5].reshape(-1))
+    assert torch.equal(regions[1, 0], feature_map[1, 0, 3:6, 0:3].reshape(-1))
+
+
+def test__global_local_trains_the_encoder_first_and_then_only_the_decoder() -> None:
+    config = global_local_contrastive.RECIPE.smoke_config
+    task = global_local_contrastive.GlobalLocalTask(config)
+    batch = global_local_contrastive.make_batch(SyntheticSource(), config, data_generator(0))
+    for progress, trained, frozen in ((0.0, "unet.encoder", "unet.head"), (0.9, "unet.head", "unet.encoder")):
+        task.zero_grad(set_to_none=True)
+        task.set_progress(progress)
+        task(**batch).backward()
+        grads = {name: p.grad for name, p in task.named_parameters()}
+        assert all(g is not None for n, g in grads.items() if n.startswith(trained))
+        assert all(g is None for n, g in grads.items() if n.startswith(frozen))
 
 
 def test__dino_teacher_is_an_ema_of_the_student() -> None:
@@ -386,3 +417,22 @@ def test__patch2self_denoises_better_than_the_noisy_input() -> None:
     with torch.no_grad():
         denoised = task.denoise(noisy)
     assert float(((denoised - clean) ** 2).mean()) < float(((noisy - clean) ** 2).mean())
+
+
+def test__local_shuffling_at_the_codes_density_moves_most_voxels() -> None:
+    config = models_genesis.RECIPE.config
+    volume = torch.rand((config.volume_size,) * 3, generator=data_generator(0))
+    windows = models_genesis.shuffle_window_count(volume.shape, config.shuffle_coverage)
+    shuffled = models_genesis.local_pixel_shuffle(volume, data_generator(1), windows)
+    assert float((shuffled != volume).float().mean()) > 0.5  # the code's 10,000 windows per 64x64x32
+
+
+def test__models_genesis_flips_input_and_target_together() -> None:
+    config = dataclasses.replace(models_genesis.RECIPE.smoke_config, batch_size=16, flip_rate=1.0, paint_rate=0.0)
+    config = dataclasses.replace(config, nonlinear_rate=0.0, local_shuffle_rate=0.0)  # damage off: input == target
+    volume = torch.rand((config.volume_size,) * 3, generator=data_generator(0))
+    batch = models_genesis.make_batch(FixedSource(volume), config, data_generator(1))
+    assert torch.equal(batch["damaged"], batch["original"])
+    assert any(not torch.equal(original[0], volume) for original in batch["original"])
+    flips = [volume.flip(axes) for axes in ((0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2), ())]
+    assert all(any(torch.equal(original[0], flipped) for flipped in flips) for original in batch["original"])

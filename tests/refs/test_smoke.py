@@ -28,7 +28,7 @@ NAMES = sorted(MODULES)
 def test__smoke_check_passes(name: str, device: str) -> None:
     result = MODULES[name].smoke_check(device)
     assert result.passed, result.detail
-    assert result.last_loss < result.first_loss or result.steps > 0
+    assert result.metrics, "the smoke check scored no pretext criterion"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -39,7 +39,11 @@ def test__every_trainable_parameter_gets_a_gradient(name: str) -> None:
     torch.manual_seed(0)
     task = recipe.build_task(config)
     batch = recipe.make_batch(open_source("synthetic"), config, data_generator(0))
-    task(**batch).backward()
+    # A task trained in stages (it has ``set_progress``) must cover everything over its stages.
+    for progress in (0.0, 0.999) if hasattr(task, "set_progress") else (None,):
+        if progress is not None:
+            task.set_progress(progress)
+        task(**batch).backward()
     missing = [n for n, p in task.named_parameters() if p.requires_grad and p.grad is None]
     assert not missing, f"parameters without gradient: {missing}"
 
