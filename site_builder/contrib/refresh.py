@@ -154,6 +154,8 @@ def propose(paper: Paper, taxonomy: Taxonomy, records: Sequence[WorkRecord], rep
     authors = list(with_authors.metadata.authors)
     if authors and len(authors) > len(paper.authors or []):
         report.changes.append(Change("authors", paper.authors, authors, with_authors.metadata.sources[0]))
+    for kind, url in dict.fromkeys(notice for record in matching for notice in record.other_notices):
+        report.notes.append(f"the publisher lists a {kind.replace('_', ' ')}: {url}; check whether the entry needs it")
     retracted = [record for record in matching if record.is_retracted]
     if retracted and paper.retracted is None:
         notice = next((record for record in retracted if record.retraction_notice), None)

@@ -128,6 +128,7 @@ def test__a_retraction_is_flagged_with_its_notice(records, catalog_dir, write_pa
     assert main(["refresh", "doe2021-retracted", "--apply"]) == 1
     out = capsys.readouterr().out
     assert "applied retracted" in out
+    assert "the publisher lists a correction: https://doi.org/10.5555/correction.2021.9" in out  # reported only
     paper = load_catalog(catalog_dir).catalog.paper("doe2021-retracted")
     assert paper.retracted is not None and paper.retracted.date.isoformat() == "2022-03-04"
     assert paper.retracted.notice == "https://doi.org/10.5555/retraction-notice.2022.1"

@@ -98,18 +98,25 @@ def fetch_crossref_record(client: MetadataClient, doi: str) -> WorkRecord:
     metadata = parse_crossref_work(fetched.content, doi, fetched.url)
     work = json.loads(fetched.content)["message"]  # well-formed: parse_crossref_work checked it
     notice, date = None, None
+    others: list[tuple[str, str]] = []
     for update in work.get("updated-by") or []:
-        if isinstance(update, dict) and str(update.get("type", "")).casefold() in _RETRACTION_TYPES:
-            notice = f"https://doi.org/{update.get('DOI')}" if update.get("DOI") else None
+        if not isinstance(update, dict) or not update.get("DOI"):
+            continue
+        kind = str(update.get("type", "")).casefold()
+        if kind not in _RETRACTION_TYPES:  # a correction, erratum or expression of concern: reported, not applied
+            others.append((kind or "update", f"https://doi.org/{update['DOI']}"))
+            continue
+        if notice is None:
+            notice = f"https://doi.org/{update['DOI']}"
             parts = (update.get("updated") or {}).get("date-parts") or [[]]
             first = parts[0] if parts and isinstance(parts[0], list) else []
             if len(first) == 3 and all(isinstance(part, int) for part in first):
                 date = f"{first[0]:04d}-{first[1]:02d}-{first[2]:02d}"
-            break
     return WorkRecord(
         metadata=metadata,
         published_venues=metadata.venue_names,
         is_retracted=notice is not None,
         retraction_notice=notice,
         retraction_date=date,
+        other_notices=tuple(others),
     )

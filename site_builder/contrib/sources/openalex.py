@@ -35,6 +35,7 @@ class WorkRecord:
     is_retracted: bool = False
     retraction_notice: str | None = None  # URL of the notice, when the record names one
     retraction_date: str | None = None  # YYYY-MM-DD, when the record gives it
+    other_notices: tuple[tuple[str, str], ...] = ()  # (kind, URL) of corrections, errata, concerns
 
 
 def is_preprint_doi(doi: str) -> bool:
