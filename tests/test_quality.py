@@ -93,3 +93,16 @@ def test__doctor_prints_markdown_and_json(catalog_dir, write_paper, capsys):
     assert out.startswith("# Catalog quality: 1 papers\n") and "| CT | 1 | 100% |" in out
     assert main(["doctor", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["papers"] == 1
+
+
+def test__a_broken_refresh_record_is_one_clear_error(tmp_path):
+    import pytest
+
+    from site_builder.catalog.problems import ProblemsFound
+    from site_builder.catalog.refresh_status import load_refresh_status
+
+    (tmp_path / "catalog").mkdir()
+    for text in ("{not json", "[]", '{"papers": {"p": {"proposed": []}}}'):
+        (tmp_path / "catalog" / "refresh-status.json").write_text(text)
+        with pytest.raises(ProblemsFound, match="not a refresh record"):
+            load_refresh_status(tmp_path)

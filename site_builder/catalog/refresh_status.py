@@ -10,6 +10,7 @@ import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from site_builder.catalog import paths
 from site_builder.catalog.problems import ProblemsFound
@@ -40,12 +41,9 @@ def refresh_status_path(root: Path) -> Path:
 def load_refresh_status(root: Path) -> dict[str, RefreshRecord]:
     """Paper id -> its last refresh; empty when refresh never ran."""
     path = refresh_status_path(root)
-    if not path.exists():
-        return {}
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
         records = {}
-        for paper_id, raw in document["papers"].items():
+        for paper_id, raw in raw_refresh_status(root).get("papers", {}).items():
             change = raw.get("venue_change")
             records[paper_id] = RefreshRecord(
                 datetime.date.fromisoformat(raw["refreshed"]),
@@ -59,13 +57,15 @@ def load_refresh_status(root: Path) -> dict[str, RefreshRecord]:
         raise ProblemsFound(f"{path}: not a refresh record ({error}); rerun `medssl refresh`") from None
 
 
-def raw_refresh_status(root: Path) -> dict[str, object]:
-    """The record as plain data, for a run that updates it."""
+def raw_refresh_status(root: Path) -> dict[str, Any]:
+    """The record as plain data (empty when refresh never ran), for a run that updates it."""
     path = refresh_status_path(root)
     if not path.exists():
         return {}
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as error:
-        raise ProblemsFound(f"{path}: not a refresh record ({error}); delete it and rerun") from None
-    return document if isinstance(document, dict) else {}
+        raise ProblemsFound(f"{path}: not a refresh record ({error}); rerun `medssl refresh`") from None
+    if not isinstance(document, dict):
+        raise ProblemsFound(f"{path}: not a refresh record (not an object); rerun `medssl refresh`")
+    return document
