@@ -26,10 +26,8 @@ from runnable_refs.harness import (
     SmokeResult,
     TrainingConfig,
     UNet,
-    expect_beats_baselines,
+    expect_restoration_beats_baselines,
     expect_shape,
-    masked_error,
-    mean_baseline,
     reference_main,
     run_smoke_check,
 )
@@ -135,12 +133,8 @@ def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
         disordered = torch.cat([b["disordered"] for b in batches])
         original = torch.cat([b["original"] for b in batches])
         swapped = disordered != original  # the pixels the transform moved
-        baselines = {
-            "identity": masked_error(disordered, original, swapped),
-            "mean": masked_error(mean_baseline(original, torch.ones_like(swapped)), original, swapped),
-        }
-        return expect_beats_baselines(
-            "swapped-pixel", masked_error(task.restore(disordered), original, swapped), baselines
+        return expect_restoration_beats_baselines(
+            "swapped-pixel", task.restore(disordered), disordered, original, swapped
         )
 
     return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext)

@@ -29,10 +29,8 @@ from runnable_refs.harness import (
     SmokeResult,
     TrainingConfig,
     UNet,
-    expect_beats_baselines,
+    expect_restoration_beats_baselines,
     expect_shape,
-    masked_error,
-    mean_baseline,
     reference_main,
     run_smoke_check,
 )
@@ -223,13 +221,7 @@ def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
         damaged = torch.cat([b["damaged"] for b in batches])
         original = torch.cat([b["original"] for b in batches])
         changed = (damaged - original).abs() > 1e-3  # the voxels some transformation altered
-        baselines = {
-            "identity": masked_error(damaged, original, changed),
-            "mean": masked_error(mean_baseline(original, torch.ones_like(changed)), original, changed),
-        }
-        return expect_beats_baselines(
-            "damaged-voxel", masked_error(task.restore(damaged), original, changed), baselines
-        )
+        return expect_restoration_beats_baselines("damaged-voxel", task.restore(damaged), damaged, original, changed)
 
     return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext)
 

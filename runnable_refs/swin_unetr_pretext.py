@@ -34,10 +34,8 @@ from runnable_refs.harness import (
     SmokeResult,
     TrainingConfig,
     deterministic_cross_entropy,
-    expect_beats_baselines,
+    expect_restoration_beats_baselines,
     expect_shape,
-    masked_error,
-    mean_baseline,
     nt_xent,
     reference_main,
     run_smoke_check,
@@ -258,13 +256,7 @@ def smoke_check(device: str = "cpu", data: str = "synthetic") -> SmokeResult:
         views, targets = torch.cat([b["views"] for b in batches]), torch.cat([b["targets"] for b in batches])
         dropped = torch.cat([b["dropped"] for b in batches])
         reconstruction = torch.cat([task.heads(b["views"])[2] for b in batches])
-        baselines = {
-            "identity": masked_error(views, targets, dropped, power=1),
-            "mean": masked_error(mean_baseline(targets, torch.ones_like(dropped)), targets, dropped, power=1),
-        }
-        return expect_beats_baselines(
-            "dropped-voxel", masked_error(reconstruction, targets, dropped, power=1), baselines
-        )
+        return expect_restoration_beats_baselines("dropped-voxel", reconstruction, views, targets, dropped, power=1)
 
     return run_smoke_check(RECIPE, check_outputs, device, data, check_pretext=check_pretext, held_out=2)
 

@@ -67,6 +67,23 @@ def mean_baseline(target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return mean.expand_as(target)
 
 
+def expect_restoration_beats_baselines(
+    what: str,
+    restored: torch.Tensor,
+    damaged: torch.Tensor,
+    original: torch.Tensor,
+    region: torch.Tensor,
+    power: int = 2,
+) -> dict[str, float]:
+    """A restorative pretext's criterion: on the damaged ``region``, the restoration's error is below
+    both the identity baseline (hand back the damaged input) and the per-sample mean baseline."""
+    baselines = {
+        "identity": masked_error(damaged, original, region, power),
+        "mean": masked_error(mean_baseline(original, torch.ones_like(region)), original, region, power),
+    }
+    return expect_beats_baselines(what, masked_error(restored, original, region, power), baselines)
+
+
 def expect_no_collapse(
     teacher_probabilities: torch.Tensor,
     embeddings: torch.Tensor,
