@@ -3,7 +3,7 @@
 Stages, in mkdocs' order: load the catalog, the last link check and the benchmark results (on_config),
 add every generated page and file, the search index among them (on_files), fill the home page's
 markers (on_page_markdown), hand the generated pages' HTML to mkdocs as their content
-(on_page_markdown, on_page_content).
+(on_page_markdown); draw the nav once per folder for pages outside it (on_nav, on_env).
 `mkdocs serve` also watches the catalog and bench/results, so editing a YAML file reloads the site.
 The catalog is read from $MEDSSL_ROOT/catalog when that is set, else from next to mkdocs.yml; the
 benchmark results from bench/results/ beside it.
@@ -11,17 +11,23 @@ benchmark results from bench/results/ beside it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import posixpath
 import re
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jinja2
+from jinja2.runtime import Context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
@@ -42,6 +48,7 @@ from site_builder.render.site import SiteSettings, render_site_files
 from site_builder.render.whats_new import VenueChange
 
 log = get_plugin_logger("medssl")
+RenderFunction = Callable[[Context], Iterator[str]]  # a compiled Jinja template's root_render_func
 # Hand-written pages mark where generated text goes with these comments.
 HOME_MARKERS = {
     "<!-- medssl:counts -->": render_home_counts,
@@ -54,13 +61,20 @@ MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|\{[^}]*\}|\]\([^)]*\)|[#*_`|>\[\]]", re
 # The headings that site_macros.j2's heading() and subheading() write; each becomes an entry of the page's
 # toc, a subheading nested under the section before it.
 HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"')
+ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
 
 _catalog: Catalog | None = None
 _link_status: dict[str, LinkRecord] = {}  # URL -> its last check, from catalog/link-status.json
 _refresh_status: dict[str, RefreshRecord] = {}  # paper id -> its last refresh, from catalog/refresh-status.json
 _benchmarks: dict[str, object] = {}  # benchmark name -> its parsed bench/results/<name>.json
 _generated_pages: set[str] = set()  # src_uri of every generated page
-_html_bodies: dict[str, str] = {}  # src_uri -> the HTML body of a generated page, between the two page hooks
+_listed_pages: set[str] = set()  # src_uri of every page in the nav
+_shared_chrome: dict[tuple[str, str], str] = {}  # (partial, folder) -> its HTML on the folder's unlisted pages
+
+# The theme's partials that draw the site's nav. On a page outside the nav (every paper, facet and dataset
+# page) nothing in them is active, so they come out the same on every such page of one folder (papers/,
+# method/, ...): drawn once per folder instead of once per page, a sixth of the build at 10,000 papers.
+SHARED_PARTIALS = ("partials/nav.html", "partials/tabs.html")
 
 
 def catalog_root(config: MkDocsConfig) -> Path:
@@ -85,7 +99,8 @@ def load_benchmark_results(root: Path) -> dict[str, object]:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _catalog, _link_status, _refresh_status, _benchmarks
     _generated_pages.clear()  # `mkdocs serve` may keep this module between builds
-    _html_bodies.clear()
+    _listed_pages.clear()
+    _shared_chrome.clear()
     started = time.perf_counter()
     root = catalog_root(config)
     catalog_dir = paths.catalog_dir(root)
@@ -134,6 +149,7 @@ def site_settings(config: MkDocsConfig, files: Files) -> SiteSettings:
         refresh_status=dict(_refresh_status),
         benchmarks=dict(_benchmarks),
         venue_changes=venue_changes,
+        workers=len(os.sched_getaffinity(0)),  # the CPUs this build may use
     )
 
 
@@ -167,25 +183,59 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    _listed_pages.update(page.file.src_uri for page in nav.pages)
+    return nav
+
+
+def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+    for name in SHARED_PARTIALS:
+        template = env.get_template(name)
+        template.root_render_func = _rendered_once_per_folder(name, template.root_render_func)
+    return env
+
+
+def _rendered_once_per_folder(name: str, render: RenderFunction) -> RenderFunction:
+    """The partial's render function, remembering its output on pages outside the nav by their folder.
+
+    The folder of the page's address is all that differs between such pages: the partial's links are
+    written relative to it ('../../method/' from papers/x/, '../' from method/x/).
+    """
+    if getattr(render, "_medssl_shared", False):  # the theme's environment is made afresh each build
+        return render
+
+    def root_render_func(context: Context) -> Iterator[str]:
+        page = context.get("page")
+        if page is None or page.url is None or page.file.src_uri in _listed_pages:
+            yield from render(context)
+            return
+        key = (name, posixpath.dirname(page.url.rstrip("/")))
+        if key not in _shared_chrome:
+            _shared_chrome[key] = "".join(render(context))
+        yield _shared_chrome[key]
+
+    root_render_func._medssl_shared = True  # type: ignore[attr-defined]
+    return root_render_func
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page.file.src_uri in _generated_pages:
         # A generated page's body is finished, escaped HTML. Python-Markdown would only copy it through,
-        # after parsing it twice with html.parser: half the build time at 10,000 papers. So it skips
-        # Markdown and becomes the page's content in on_page_content.
-        _html_bodies[page.file.src_uri] = markdown
-        return ""
+        # after parsing it twice with html.parser (half the build time at 10,000 papers), and setting up
+        # its extensions for each page costs a tenth more. So the page skips Markdown altogether.
+        page.render = functools.partial(_render_generated_page, page, markdown)  # type: ignore[method-assign]
+        return markdown
     if _catalog is not None and page.file.src_uri == "index.md":
         for marker, render in HOME_MARKERS.items():
             markdown = markdown.replace(marker, render(_catalog))
     return markdown
 
 
-def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    body = _html_bodies.pop(page.file.src_uri, None)
-    if body is None:
-        return html
+def _render_generated_page(page: Page, body: str, config: MkDocsConfig, files: Files) -> None:
+    """Page.render for a generated page: its body is its content, its headings its toc."""
+    page.content = body
     page.toc = get_toc(toc_tokens(body))
-    return body
+    page.present_anchor_ids = set(ANCHOR_ID.findall(body))  # what links from other pages may point at
 
 
 def toc_tokens(body: str) -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@ references, related papers."""
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.pool
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -124,19 +126,107 @@ def render_paper_page(
     )
 
 
+# Below this many papers one process renders every page: forking costs more than it saves (and the
+# bundled catalog, `mkdocs serve` and the tests stay in one process).
+PARALLEL_MIN_PAPERS = 2000
+
+
+@dataclass(frozen=True)
+class _PageWork:
+    """Everything a paper page needs besides the paper: what each rendering process reads."""
+
+    catalog: Catalog
+    related: dict[str, list[Paper]]
+    references: Mapping[str, RunnableReference]
+    repository_url: str
+    link_records: dict[str, LinkRecord]
+
+    def pages(self, start: int, stop: int) -> list[str]:
+        return [
+            render_paper_page(
+                paper,
+                self.catalog,
+                self.related[paper.id],
+                self.references,
+                self.repository_url,
+                paper_link_status(paper, self.link_records),
+            )
+            for paper in self.catalog.papers[start:stop]
+        ]
+
+
+# The work forked processes inherit (fork copies memory, so nothing is pickled on the way in).
+_forked_work: _PageWork | None = None
+
+
+def _forked_pages(bounds: tuple[int, int]) -> list[str]:
+    assert _forked_work is not None, "PaperPages sets the work before it forks"
+    return _forked_work.pages(*bounds)
+
+
+class PaperPages:
+    """The paper pages, rendered while the caller does other work: `with PaperPages(...) as pages:`
+    starts them, `pages.result()` waits for them.
+
+    With `workers` > 1 and at least PARALLEL_MIN_PAPERS papers, that many forked processes render
+    slices of the catalog (each page depends only on the catalog) while this process goes on; the
+    pages are the same either way. Otherwise result() renders them here.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        references: Mapping[str, RunnableReference],
+        repository_url: str,
+        link_status: Mapping[str, LinkRecord] | None = None,
+        workers: int = 1,
+    ) -> None:
+        self._work = _PageWork(catalog, related_papers(catalog), references, repository_url, dict(link_status or {}))
+        count = len(catalog.papers)
+        self._parallel = (
+            workers > 1 and count >= PARALLEL_MIN_PAPERS and "fork" in multiprocessing.get_all_start_methods()
+        )
+        self._workers = workers
+        self._pool: multiprocessing.pool.Pool | None = None
+        self._pending: multiprocessing.pool.AsyncResult[list[list[str]]] | None = None
+
+    def __enter__(self) -> PaperPages:
+        global _forked_work
+        if self._parallel:
+            count = len(self._work.catalog.papers)
+            slices = self._workers * 4  # several slices a process even out the load
+            bounds = [(count * part // slices, count * (part + 1) // slices) for part in range(slices)]
+            _forked_work = self._work
+            self._pool = multiprocessing.get_context("fork").Pool(self._workers)
+            self._pending = self._pool.map_async(_forked_pages, bounds)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        global _forked_work
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        _forked_work = None
+
+    def result(self) -> dict[str, str]:
+        """docs/-relative path -> page text, one per paper, in catalog order."""
+        papers = self._work.catalog.papers
+        if self._pending is not None:
+            texts = [text for part in self._pending.get() for text in part]
+        else:
+            texts = self._work.pages(0, len(papers))
+        return {f"{paper_url(paper.id).rstrip('/')}.md": text for paper, text in zip(papers, texts, strict=True)}
+
+
 def render_paper_pages(
     catalog: Catalog,
     references: Mapping[str, RunnableReference],
     repository_url: str,
     link_status: Mapping[str, LinkRecord] | None = None,
+    workers: int = 1,
 ) -> dict[str, str]:
     """docs/-relative path -> page text, one per paper. `repository_url` is where the catalog's files are shown;
     `link_status` (URL -> last check, empty when links were never checked) adds each link's state."""
-    related = related_papers(catalog)
-    records = dict(link_status or {})
-    return {
-        f"{paper_url(paper.id).rstrip('/')}.md": render_paper_page(
-            paper, catalog, related[paper.id], references, repository_url, paper_link_status(paper, records)
-        )
-        for paper in catalog.papers
-    }
+    with PaperPages(catalog, references, repository_url, link_status, workers) as pages:
+        return pages.result()

@@ -25,7 +25,7 @@ from site_builder.render.home import render_resources_page
 from site_builder.render.leaderboards import label_efficiency, leaderboards
 from site_builder.render.listing_pages import render_listing_pages
 from site_builder.render.opensearch import OPENSEARCH_PATH, render_opensearch_description
-from site_builder.render.paper_page import RunnableReference, render_paper_pages
+from site_builder.render.paper_page import PaperPages, RunnableReference
 from site_builder.render.performance import PERFORMANCE_PATH, render_performance_page
 from site_builder.render.search_index import SEARCH_INDEX_PATH, SitePage, render_search_index
 from site_builder.render.stats import render_stats_page
@@ -47,12 +47,21 @@ class SiteSettings:
     refresh_status: Mapping[str, RefreshRecord] = field(default_factory=dict)  # paper id -> last `medssl refresh`
     benchmarks: Mapping[str, object] = field(default_factory=dict)  # benchmark -> its bench/results JSON, if measured
     venue_changes: Sequence[VenueChange] = ()  # preprints `medssl refresh --apply` recorded as published
+    workers: int = 1  # processes that render paper pages at once (used only for large catalogs)
 
 
 def render_site_files(catalog: Catalog, settings: SiteSettings) -> dict[str, str]:
     """All generated pages and files, by their path inside docs/ (and so inside the site)."""
+    paper_pages = PaperPages(
+        catalog, settings.references, settings.repository_url, settings.link_status, settings.workers
+    )
+    with paper_pages:  # on a large catalog, other processes render them while this one does the rest
+        files = _site_files_besides_paper_pages(catalog, settings)
+        return {**paper_pages.result(), **files}
+
+
+def _site_files_besides_paper_pages(catalog: Catalog, settings: SiteSettings) -> dict[str, str]:
     files: dict[str, str] = {}
-    files.update(render_paper_pages(catalog, settings.references, settings.repository_url, settings.link_status))
     files.update(render_listing_pages(catalog))
     boards = leaderboards(catalog)  # shared by the dataset, Benchmarks and Stats pages
     files.update(render_dataset_pages(catalog, boards, label_efficiency(catalog)))
