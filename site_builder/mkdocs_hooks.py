@@ -149,8 +149,14 @@ def site_settings(config: MkDocsConfig, files: Files) -> SiteSettings:
         refresh_status=dict(_refresh_status),
         benchmarks=dict(_benchmarks),
         venue_changes=venue_changes,
-        workers=len(os.sched_getaffinity(0)),  # the CPUs this build may use
+        workers=build_workers(),
     )
+
+
+def build_workers() -> int:
+    """Processes for the paper pages: the CPUs this build may use, on Linux. Elsewhere one, since
+    forking a process that has started threads is unsafe on macOS and unavailable on Windows."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def hand_written_pages(files: Files) -> list[SitePage]:

@@ -11,6 +11,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.structure import pages as mkdocs_pages
 
+from site_builder import mkdocs_hooks
 from site_builder.mkdocs_hooks import _render_generated_page
 from site_builder.render import paper_page
 from site_builder.render.paper_page import render_paper_pages
@@ -89,3 +90,10 @@ def test__a_generated_page_gets_its_content_toc_and_anchors_without_markdown(fix
     assert sections == ["links", "cite"]  # this paper has no summary or results: just these sections
     # Links from hand-written pages to a generated page's sections are checked against these.
     assert {"links", "cite"} <= page.present_anchor_ids
+
+
+def test__paper_pages_fork_only_where_the_platform_tells_the_usable_cpus(monkeypatch):
+    monkeypatch.setattr(mkdocs_hooks.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert mkdocs_hooks.build_workers() == 3
+    monkeypatch.delattr(mkdocs_hooks.os, "sched_getaffinity")  # macOS and Windows: no safe fork
+    assert mkdocs_hooks.build_workers() == 1
