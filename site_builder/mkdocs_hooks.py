@@ -69,12 +69,14 @@ _refresh_status: dict[str, RefreshRecord] = {}  # paper id -> its last refresh, 
 _benchmarks: dict[str, object] = {}  # benchmark name -> its parsed bench/results/<name>.json
 _generated_pages: set[str] = set()  # src_uri of every generated page
 _listed_pages: set[str] = set()  # src_uri of every page in the nav
-_shared_chrome: dict[tuple[str, str], str] = {}  # (partial, folder) -> its HTML on the folder's unlisted pages
+_shared_chrome: dict[tuple[str, str], str] = {}  # (template, folder) -> its HTML on the folder's unlisted pages
 
-# The theme's partials that draw the site's nav. On a page outside the nav (every paper, facet and dataset
-# page) nothing in them is active, so they come out the same on every such page of one folder (papers/,
-# method/, ...): drawn once per folder instead of once per page, a sixth of the build at 10,000 papers.
-SHARED_PARTIALS = ("partials/nav.html", "partials/tabs.html")
+# The theme's templates that come out the same on every page outside the nav (every paper, facet and
+# dataset page) of one folder (papers/, method/, ...): the nav and tabs (nothing in them is active), the
+# footer (no previous or next page) and the JSON config block (only its base URL varies). Drawn once per
+# folder instead of once per page: a fifth of the build at 10,000 papers.
+SHARED_PARTIALS = ("partials/nav.html", "partials/tabs.html", "partials/footer.html")
+SHARED_BLOCKS = (("base.html", "config"),)  # (template, block) pairs
 
 
 def catalog_root(config: MkDocsConfig) -> Path:
@@ -198,14 +200,18 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
     for name in SHARED_PARTIALS:
         template = env.get_template(name)
         template.root_render_func = _rendered_once_per_folder(name, template.root_render_func)
+    for name, block in SHARED_BLOCKS:
+        template = env.get_template(name)
+        template.blocks[block] = _rendered_once_per_folder(f"{name}#{block}", template.blocks[block])
     return env
 
 
 def _rendered_once_per_folder(name: str, render: RenderFunction) -> RenderFunction:
-    """The partial's render function, remembering its output on pages outside the nav by their folder.
+    """A template's (or block's) render function, remembering its output on pages outside the nav by
+    their folder.
 
-    The folder of the page's address is all that differs between such pages: the partial's links are
-    written relative to it ('../../method/' from papers/x/, '../' from method/x/).
+    The folder of the page's address is all that differs between such pages: links are written
+    relative to it ('../../method/' from papers/x/, '../' from method/x/).
     """
     if getattr(render, "_medssl_shared", False):  # the theme's environment is made afresh each build
         return render

@@ -29,6 +29,7 @@ def build_in_process(root: Path, output: Path, monkeypatch: pytest.MonkeyPatch, 
     (hooks,) = config["hooks"].values()  # the hook module this config loaded
     if not shared_nav:
         monkeypatch.setattr(hooks, "SHARED_PARTIALS", ())
+        monkeypatch.setattr(hooks, "SHARED_BLOCKS", ())
     build(config)
 
 
