@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from schema import Catalog, Paper
+from site_builder.catalog.primary_records import primary_records
 from site_builder.catalog.refresh_status import RefreshRecord
 
 # A preprint may be published any week; one nobody compared with its records for this long is stale.
@@ -23,6 +24,7 @@ GAPS: tuple[tuple[str, Callable[[Paper], bool]], ...] = (
     ("no summary", lambda paper: not paper.summary),
     ("no reported results", lambda paper: not paper.results),
     ("no sources", lambda paper: not paper.sources),
+    ("no primary record among its sources", lambda paper: bool(paper.sources) and not primary_records(paper)),
     ("modality unspecified", lambda paper: "unspecified" in paper.modality),
     ("no dimension", lambda paper: not paper.dimension),
     ("not checked against its sources", lambda paper: paper.checked is None),
@@ -40,6 +42,7 @@ FIELDS: tuple[tuple[str, Callable[[Paper], bool]], ...] = (
     ("summary", lambda paper: bool(paper.summary)),
     ("results", lambda paper: bool(paper.results)),
     ("sources", lambda paper: bool(paper.sources)),
+    ("a primary record among its sources", lambda paper: bool(primary_records(paper))),
     ("checked", lambda paper: paper.checked is not None),
     ("code licence", lambda paper: bool(paper.license)),
     ("weights released", lambda paper: bool(paper.weights)),
