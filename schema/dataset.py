@@ -66,7 +66,11 @@ class Dataset(BaseModel):
     )
     size: DatasetSize | None = Field(default=None, description="How many images, volumes, patients or slides.")
     license: ShortText | None = Field(default=None, description="Licence (SPDX id) or the name of its terms of use.")
-    access: DatasetAccess = Field(description="open, registration, dua (data use agreement) or private.")
+    access: DatasetAccess | None = Field(
+        default=None,
+        description="open, registration, dua (data use agreement) or private; left out when the official page "
+        "does not say.",
+    )
     url: Url = Field(description="The dataset's official page.")
     description: ShortText = Field(description="One line saying what it holds.")
     kind: DatasetKind = Field(description="pretraining, benchmark or both.")

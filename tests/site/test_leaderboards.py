@@ -248,6 +248,17 @@ def test__every_dataset_gets_a_page_and_a_row_in_the_overview(catalog_with):
     assert '<a href="../../papers/a/">Paper a</a>' in pages["datasets/btcv.md"]
 
 
+def test__a_dataset_whose_access_nobody_read_says_not_stated(catalog_dir, catalog_with):
+    datasets = catalog_dir / "datasets.yaml"
+    datasets.write_text(datasets.read_text().replace("    access: registration\n", ""), encoding="utf-8")
+    pages = render_dataset_pages(catalog_with(a=[result(80.0)]))
+    assert "<dt>Access</dt>\n<dd>not stated</dd>" in pages["datasets/btcv.md"]
+    assert "<dd>open <span" in pages["datasets/lidc-idri.md"]
+    btcv_row = next(line for line in pages["datasets/index.md"].splitlines() if 'data-dataset-id="btcv"' in line)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", btcv_row)
+    assert cells[3:5] == ["not stated", "not stated"]  # access, then licence
+
+
 def test__a_fraction_and_a_percentage_of_one_percent_metric_rank_on_one_scale(catalog_with):
     catalog = catalog_with(
         a=[result(0.8225, printed="0.8225")],  # at most 1, no scale: a fraction of the '%' metric Dice
