@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import html
 import logging
 import re
 from collections.abc import Iterator
@@ -57,11 +58,45 @@ def _latex_decoder() -> LatexNodes2Text:
 _DECODER = _latex_decoder()
 
 
+# A .bib is LaTeX, but publishers' BibTeX also carries HTML residue (<i>...</i>, &amp;). Residue is
+# cleaned; what the .bib escaped on purpose (\&, \textless, \textgreater) is held in private-use
+# code points meanwhile, so that an escaped "&amp;" or "<i>" stays the text it was.
+_HELD = {"&": "\ue000", "<": "\ue001", ">": "\ue002"}
+_ESCAPED_LITERALS = (
+    (re.compile(r"(?<!\\)\\&"), _HELD["&"]),
+    (re.compile(r"\\textless(?:\{\}|(?![A-Za-z]))"), _HELD["<"]),
+    (re.compile(r"\\textgreater(?:\{\}|(?![A-Za-z]))"), _HELD[">"]),
+)
+# A bare & is LaTeX's column separator, so a bare "&amp;" can only be an HTML entity.
+_HTML_ENTITY = re.compile(r"(?<!\\)&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+# What an entity decodes to, written so that LaTeX decoding gives it back unchanged.
+_AS_LATEX = str.maketrans(
+    {
+        **_HELD,
+        "\\": r"\textbackslash{}",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+    }
+)
+
+
 def decode_latex(value: str) -> str:
     """LaTeX text -> Unicode on one line: {\\"u} -> ü, \\& -> &, braces dropped, math kept verbatim."""
     # A bare % is a comment to LaTeX but plain text in a .bib field: escape it so nothing is cut off.
     escaped = re.sub(r"(?<!\\)%", r"\\%", value)
-    return clean_text(_DECODER.latex_to_text(escaped))
+    for pattern, placeholder in _ESCAPED_LITERALS:
+        escaped = pattern.sub(placeholder, escaped)
+    escaped = _HTML_ENTITY.sub(lambda entity: html.unescape(entity.group()).translate(_AS_LATEX), escaped)
+    text = clean_text(_DECODER.latex_to_text(escaped))
+    for character, placeholder in _HELD.items():
+        text = text.replace(placeholder, character)
+    return text
 
 
 @dataclass(frozen=True)

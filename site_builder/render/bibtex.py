@@ -18,6 +18,10 @@ _LATEX_ESCAPES = {
     "_": r"\_",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    # Not special to BibTeX, but a .bib importer may take <...> for markup left by a publisher's
+    # metadata; escaped, they read as the characters typed (and print as such in OT1 fonts too).
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
 }
 _TRANSLATION = str.maketrans(_LATEX_ESCAPES)
 # Character pairs that TeX's fonts turn into other glyphs (-- is an en dash, `` an opening quote);

@@ -114,6 +114,10 @@ def test__a_file_with_only_good_entries_exits_0(catalog_dir, tmp_path, capsys):
         (r"A--B -{}- 50\% 50% \_ \# \$ \textasciitilde{} \textasciicircum{}", "A–B -- 50% 50% _ # $ ~ ^"),
         ("$\\alpha$-Net\n   on two   lines", "$\\alpha$-Net on two lines"),
         (r"\textbf{Bold} \emph{words}", "Bold words"),
+        # HTML residue of publishers' BibTeX is cleaned; what the .bib escaped stays the text it was.
+        ("Imaging <i>in vivo</i> &amp; R&amp;D &#36;5", "Imaging in vivo & R&D $5"),
+        (r"\&amp; \&\#0 \textless{}i\textgreater{} \textless b", "&amp; &#0 <i> < b"),
+        ("&lt;i&gt;x&lt;/i&gt;", "<i>x</i>"),
     ],
 )
 def test__latex_in_text_fields_becomes_unicode(latex, text):
