@@ -28,6 +28,8 @@ def paper(catalog_dir, write_paper):
         "https://pubmed.ncbi.nlm.nih.gov/32544840/",
         "https://papers.miccai.org/miccai-2023/paper/1.html",
         "https://pure.example.ac.uk/en/publications/models-genesis",
+        "https://researchconnect.stonybrook.edu/en/publications/models-genesis",
+        "https://research.birmingham.ac.uk/en/publications/models-genesis",
         "MrGiovanni/ModelsGenesis:README.md",  # the official repository, any case
         "mrgiovanni/modelsgenesis@0123abc:LICENSE",
         "https://github.com/MrGiovanni/ModelsGenesis/blob/master/README.md",
@@ -50,6 +52,7 @@ def test__primary_records_are_recognised(paper, source):
         "https://notarxiv.org/abs/1908.06912",
         "https://arxiv.org.example.com/abs/1908.06912",
         "https://huggingface.co/someone-else/genesis",
+        "https://research.gehealthcare.com/models-genesis",  # a company's page, not a university's
     ],
 )
 def test__leads_are_not_primary_records(paper, source):

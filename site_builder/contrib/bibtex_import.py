@@ -59,13 +59,13 @@ _DECODER = _latex_decoder()
 
 
 # A .bib is LaTeX, but publishers' BibTeX also carries HTML residue (<i>...</i>, &amp;). Residue is
-# cleaned; what the .bib escaped on purpose (\&, \textless, \textgreater) is held in private-use
-# code points meanwhile, so that an escaped "&amp;" or "<i>" stays the text it was.
+# cleaned; what the .bib escaped on purpose (\&, {<}, {>}, \textless, \textgreater) is held in
+# private-use code points meanwhile, so that an escaped "&amp;" or "<i>" stays the text it was.
 _HELD = {"&": "\ue000", "<": "\ue001", ">": "\ue002"}
 _ESCAPED_LITERALS = (
     (re.compile(r"(?<!\\)\\&"), _HELD["&"]),
-    (re.compile(r"\\textless(?:\{\}|(?![A-Za-z]))"), _HELD["<"]),
-    (re.compile(r"\\textgreater(?:\{\}|(?![A-Za-z]))"), _HELD[">"]),
+    (re.compile(r"(?<!\\)\{<\}|\\textless(?:\{\}|(?![A-Za-z]))"), _HELD["<"]),
+    (re.compile(r"(?<!\\)\{>\}|\\textgreater(?:\{\}|(?![A-Za-z]))"), _HELD[">"]),
 )
 # A bare & is LaTeX's column separator, so a bare "&amp;" can only be an HTML entity.
 _HTML_ENTITY = re.compile(r"(?<!\\)&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")

@@ -18,10 +18,10 @@ _LATEX_ESCAPES = {
     "_": r"\_",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
-    # Not special to BibTeX, but a .bib importer may take <...> for markup left by a publisher's
-    # metadata; escaped, they read as the characters typed (and print as such in OT1 fonts too).
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
+    # Not special to TeX, but a .bib importer may take <...> for markup left in a publisher's
+    # metadata; a group around each says "the character typed" and every LaTeX decoder reads it.
+    "<": "{<}",
+    ">": "{>}",
 }
 _TRANSLATION = str.maketrans(_LATEX_ESCAPES)
 # Character pairs that TeX's fonts turn into other glyphs (-- is an en dash, `` an opening quote);

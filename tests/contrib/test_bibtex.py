@@ -116,7 +116,7 @@ def test__a_file_with_only_good_entries_exits_0(catalog_dir, tmp_path, capsys):
         (r"\textbf{Bold} \emph{words}", "Bold words"),
         # HTML residue of publishers' BibTeX is cleaned; what the .bib escaped stays the text it was.
         ("Imaging <i>in vivo</i> &amp; R&amp;D &#36;5", "Imaging in vivo & R&D $5"),
-        (r"\&amp; \&\#0 \textless{}i\textgreater{} \textless b", "&amp; &#0 <i> < b"),
+        (r"\&amp; \&\#0 {<}i{>} \textless{}b\textgreater{} \textless c", "&amp; &#0 <i> <b> < c"),
         ("&lt;i&gt;x&lt;/i&gt;", "<i>x</i>"),
     ],
 )
