@@ -132,6 +132,22 @@ def _semantic_scholar_record(client: MetadataClient, kind: str, identifier: str)
     return WorkRecord(metadata, published_venues=metadata.venue_names)
 
 
+def _authors_record(paper: Paper, matching: Sequence[WorkRecord], report: PaperReport) -> WorkRecord | None:
+    """The record whose author list the entry takes: one of the entry's own version where there is one.
+
+    A preprint and its journal version often list different authors, so a record of the DOI the
+    entry has (or is about to get) wins over a longer list from another version.
+    """
+    with_authors = [record for record in matching if record.metadata.authors]
+    doi = next((change.new for change in report.changes if change.field == "doi"), paper.doi)
+    if doi:
+        own = [record for record in with_authors if (record.metadata.doi or "").casefold() == doi.casefold()]
+    else:
+        own = [record for record in with_authors if not record.metadata.doi or is_preprint_doi(record.metadata.doi)]
+    candidates = own or with_authors
+    return max(candidates, key=lambda record: len(record.metadata.authors)) if candidates else None
+
+
 def propose(paper: Paper, taxonomy: Taxonomy, records: Sequence[WorkRecord], report: PaperReport) -> None:
     """Fill report.changes and report.notes from the records that are this paper."""
     matching: list[WorkRecord] = []
@@ -150,9 +166,9 @@ def propose(paper: Paper, taxonomy: Taxonomy, records: Sequence[WorkRecord], rep
         dois = [r for r in matching if r.metadata.doi and not is_preprint_doi(r.metadata.doi)]
         if dois:
             report.changes.append(Change("doi", None, dois[0].metadata.doi, dois[0].metadata.sources[0]))
-    with_authors = max(matching, key=lambda record: len(record.metadata.authors))
-    authors = list(with_authors.metadata.authors)
-    if authors and len(authors) > len(paper.authors or []):
+    with_authors = _authors_record(paper, matching, report)
+    authors = list(with_authors.metadata.authors) if with_authors else []
+    if with_authors and len(authors) > len(paper.authors or []):
         report.changes.append(Change("authors", paper.authors, authors, with_authors.metadata.sources[0]))
     for kind, url in dict.fromkeys(notice for record in matching for notice in record.other_notices):
         report.notes.append(f"the publisher lists a {kind.replace('_', ' ')}: {url}; check whether the entry needs it")

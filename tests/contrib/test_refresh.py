@@ -105,6 +105,31 @@ def test__a_preprint_is_upgraded_to_its_journal_version(records, catalog_dir, wr
     assert (change.old, change.new) == ("arXiv", "MedIA")  # kept for What's new, run after run
 
 
+JOURNAL_WITHOUT_AUTHORS = f"""\
+title: Models Genesis
+year: 2021
+venue: MedIA
+modality: [CT]
+task: [segmentation]
+method: [generative]
+doi: {MEDIA_DOI}
+arxiv: '2004.07882'
+"""
+
+
+def test__authors_come_from_the_record_of_the_entrys_own_version(records, catalog_dir, write_paper, server):
+    # The preprint's record lists one author more than the journal's; the entry is the journal version.
+    preprint = json.loads(fixture_reply("openalex/arxiv_2004.07882.json").body)
+    preprint["doi"] = "https://doi.org/10.48550/arxiv.2004.07882"
+    extra = {**preprint["authorships"][-1], "author": {"display_name": "Preprint Only"}}
+    preprint["authorships"].append(extra)
+    server.route("/openalex/works/doi:10.48550/arXiv.2004.07882", Reply(body=json.dumps(preprint).encode()))
+    write_paper("zhou2021-models-genesis", JOURNAL_WITHOUT_AUTHORS)
+    assert main(["refresh", "--apply", "zhou2021-models-genesis"]) == 1
+    paper = load_catalog(catalog_dir).catalog.paper("zhou2021-models-genesis")
+    assert paper.authors == ["Zongwei Zhou", "Vatsal Sodha", "Jiaxuan Pang", "Michael B. Gotway", "Jianming Liang"]
+
+
 def test__a_different_paper_with_a_similar_title_is_refused(records, write_paper, capsys):
     path = write_paper("chen2019-context-restoration", LOOKALIKE)
     assert main(["refresh", "chen2019-context-restoration"]) == 0
