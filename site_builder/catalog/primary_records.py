@@ -86,7 +86,7 @@ _INSTITUTIONAL = re.compile(
     r"|boris|mediatum|ora|oar|ruc|digitalcommons|portfolio|researchconnect|scholarworks|portal\.fis)\."
     r"|(^|\.)(elsevierpure\.com|pure\.elsevier\.com)$"
     # A university's research portal: research.<university>, scholar.<university>, inrepo02.dkfz.de.
-    r"|^(research|research-staging|scholar|inrepo\d*)\.[\w.-]*\.(ac\.[a-z]{2}|edu(\.[a-z]{2})?|dkfz\.de)$"
+    r"|^(research|research-staging|scholar|inrepo\d*)\.([\w-]+\.)*(ac\.[a-z]{2}|edu(\.[a-z]{2})?|dkfz\.de)$"
 )
 # PMLR publishes its proceedings from these repositories: the publisher's own metadata and PDFs.
 PUBLISHER_REPOSITORY_OWNERS = frozenset({"mlresearch"})
