@@ -9,7 +9,10 @@ from site_builder.catalog.primary_records import is_primary_record, primary_reco
 from site_builder.catalog.quality import quality_report
 from tests.conftest import GOOD_PAPER
 
-WEIGHTS = "weights:\n  - url: https://huggingface.co/MrGiovanni/genesis\n    host: huggingface\n"
+WEIGHTS = (
+    "weights:\n  - url: https://huggingface.co/MrGiovanni/genesis\n    host: huggingface\n"
+    "  - url: https://drive.google.com/file/d/genesis\n    host: drive\n"
+)
 
 
 @pytest.fixture
@@ -36,6 +39,7 @@ def paper(catalog_dir, write_paper):
         "https://github.com/MrGiovanni/ModelsGenesis/blob/master/README.md",
         "mlresearch/v102:_posts/2019-05-24-lafarge19a.md",  # PMLR's own proceedings repository
         "https://huggingface.co/MrGiovanni/genesis",  # the model card of its own weights
+        "https://huggingface.co/MrGiovanni/genesis/blob/main/README.md",
     ],
 )
 def test__primary_records_are_recognised(paper, source):
@@ -53,6 +57,8 @@ def test__primary_records_are_recognised(paper, source):
         "https://notarxiv.org/abs/1908.06912",
         "https://arxiv.org.example.com/abs/1908.06912",
         "https://huggingface.co/someone-else/genesis",
+        "https://huggingface.co/MrGiovanni/genesis-lookalike",
+        "https://drive.google.com/file/d/genesis",  # a checkpoint file is not a record of the paper
         "https://research.gehealthcare.com/models-genesis",  # a company's page, not a university's
     ],
 )
@@ -77,3 +83,12 @@ def test__doctor_counts_papers_verified_only_against_leads(catalog_dir, write_pa
     gaps = dict(report.gaps_by_paper)
     assert "no primary record among its sources" in gaps["bare2024-x"]
     assert "no primary record among its sources" not in gaps["zhou2019-models-genesis"]
+
+
+def test__the_project_page_counts_but_not_its_whole_host(catalog_dir, write_paper):
+    project = GOOD_PAPER.replace("links:\n", "links:\n  project: https://someone.github.io/genesis/\n")
+    write_paper("zhou2019-models-genesis", project + "sources: [seed:000_list.txt]\n")
+    paper = load_catalog(catalog_dir).catalog.papers[0]
+    assert is_primary_record("https://someone.github.io/genesis/", paper)
+    assert is_primary_record("https://someone.github.io/genesis/paper.html", paper)
+    assert not is_primary_record("https://someone.github.io/other-list/", paper)

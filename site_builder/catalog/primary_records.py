@@ -88,6 +88,7 @@ _INSTITUTIONAL = re.compile(
     # A university's research portal: research.<university>, scholar.<university>, inrepo02.dkfz.de.
     r"|^(research|research-staging|scholar|inrepo\d*)\.([\w-]+\.)*(ac\.[a-z]{2}|edu(\.[a-z]{2})?|dkfz\.de)$"
 )
+_RECORD_HOSTS = PUBLISHERS_AND_PREPRINT_SERVERS | INDEXES_OF_RECORD | CONFERENCE_SITES
 # PMLR publishes its proceedings from these repositories: the publisher's own metadata and PDFs.
 PUBLISHER_REPOSITORY_OWNERS = frozenset({"mlresearch"})
 
@@ -118,14 +119,16 @@ def is_primary_record(source: str, paper: Paper) -> bool:
     if github:
         return github.group(1).removesuffix(".git").lower() == official
     host = (urlsplit(source).hostname or "").lower().rstrip(".")
-    if any(source.startswith(str(weights.url).rstrip("/")) for weights in paper.weights or ()):
-        return True  # the model card of the paper's own released weights
-    if paper.links.project and host == (urlsplit(str(paper.links.project)).hostname or "").lower():
+    own_pages = [str(weights.url) for weights in paper.weights or () if weights.host == "huggingface"]
+    own_pages += [str(paper.links.project)] if paper.links.project else []  # the model card, the project page
+    if any(_is_page_or_below(source, page) for page in own_pages):
         return True
-    return (
-        _host_matches(host, PUBLISHERS_AND_PREPRINT_SERVERS | INDEXES_OF_RECORD | CONFERENCE_SITES)
-        or _INSTITUTIONAL.search(host) is not None
-    )
+    return _host_matches(host, _RECORD_HOSTS) or _INSTITUTIONAL.search(host) is not None
+
+
+def _is_page_or_below(source: str, page: str) -> bool:
+    page = page.rstrip("/")
+    return source.rstrip("/") == page or source.startswith(page + "/")
 
 
 def primary_records(paper: Paper) -> list[str]:
