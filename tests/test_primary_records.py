@@ -34,6 +34,7 @@ def paper(catalog_dir, write_paper):
         "https://researchconnect.stonybrook.edu/en/publications/models-genesis",
         "https://research.birmingham.ac.uk/en/publications/models-genesis",
         "https://inrepo02.dkfz.de/record/134894",
+        "https://experts.illinois.edu/en/publications/medclip",
         "MrGiovanni/ModelsGenesis:README.md",  # the official repository, any case
         "mrgiovanni/modelsgenesis@0123abc:LICENSE",
         "https://github.com/MrGiovanni/ModelsGenesis/blob/master/README.md",

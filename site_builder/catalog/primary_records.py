@@ -83,7 +83,7 @@ CONFERENCE_SITES = frozenset({"miccai.org", "midl.io", "ipmi2021.org", "chilconf
 # Institutional repositories: the authors' universities' records of the paper.
 _INSTITUTIONAL = re.compile(
     r"(^|\.)(pure|kclpure|researchportal|research-collection|repository|scholarsphere|spiral|epub|iris"
-    r"|boris|mediatum|ora|oar|ruc|digitalcommons|portfolio|researchconnect|scholarworks|portal\.fis)\."
+    r"|boris|mediatum|ora|oar|ruc|digitalcommons|portfolio|researchconnect|scholarworks|experts|portal\.fis)\."
     r"|(^|\.)(elsevierpure\.com|pure\.elsevier\.com)$"
     # A university's research portal: research.<university>, scholar.<university>, inrepo02.dkfz.de.
     r"|^(research|research-staging|scholar|inrepo\d*)\.([\w-]+\.)*(ac\.[a-z]{2}|edu(\.[a-z]{2})?|dkfz\.de)$"
